@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-dkim",
+    products: [
+        .library(name: "DKIMCore", targets: ["DKIMCore"]),
+        .executable(name: "dkimtool", targets: ["dkimtool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // OpenSSL 3 (libcrypto) through pkg-config; only DKIMCore/Crypto imports it.
+        .systemLibrary(
+            name: "CDKIMOpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "DKIMCore",
+            dependencies: ["CDKIMOpenSSL"]
+        ),
+        .executableTarget(
+            name: "dkimtool",
+            dependencies: [
+                "DKIMCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "DKIMCoreTests",
+            dependencies: ["DKIMCore"]
+        ),
+        .testTarget(
+            name: "dkimtoolTests",
+            dependencies: ["dkimtool", "DKIMCore"]
+        ),
+    ]
+)

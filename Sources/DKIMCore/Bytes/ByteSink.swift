@@ -1,0 +1,14 @@
+/// Something canonicalized bytes can be written into: a hash, or a buffer in tests.
+///
+/// The body canonicalizer writes its output through this protocol so the same state machine
+/// feeds SHA-256 when signing or verifying and a plain byte array when tested.
+public protocol ByteSink {
+    /// Appends `bytes` to the sink.
+    mutating func write(_ bytes: UnsafeRawBufferPointer)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        append(contentsOf: bytes)
+    }
+}

@@ -1,0 +1,2 @@
+/// The version of this library and of `dkimtool`.
+public let version = "0.1.0"

@@ -1,0 +1,12 @@
+import ArgumentParser
+import DKIMCore
+
+@main
+struct DKIMTool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dkimtool",
+        abstract: "Generate DKIM keys and records, sign and verify messages.",
+        version: DKIMCore.version,
+        subcommands: []
+    )
+}
