@@ -286,7 +286,9 @@ func loadSignatureVector(_ name: String) throws -> (field: [UInt8], value: Array
         expectMalformed(value(["l": text]), mentioning: "l=")
     }
 
-    @Test(arguments: [("dns/txt", ["dns/txt"]), ("DNS/TXT", ["DNS/TXT"]), ("foo/bar : dns/txt", ["foo/bar", "dns/txt"])])
+    @Test(arguments: [
+        ("dns/txt", ["dns/txt"]), ("DNS/TXT", ["DNS/TXT"]), ("foo/bar : dns/txt", ["foo/bar", "dns/txt"]),
+    ])
     func acceptsQueryMethodsOfferingDnsTxt(text: String, methods: [String]) throws {
         #expect(try parse(value(["q": text])).queryMethods == methods)
     }

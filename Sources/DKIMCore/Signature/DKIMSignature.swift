@@ -71,7 +71,7 @@ public struct DKIMSignature: Sendable, Equatable {
         try self.init(parsing: fieldValue, allowingEmptySignature: false)
     }
 
-    /// Parses the value of a DKIM-Signature header field held in an array (see ``init(parsing:)-(ArraySlice<UInt8>)``).
+    /// Parses the value of a DKIM-Signature header field held in an array (see the `ArraySlice` variant).
     ///
     /// - Parameter fieldValue: the bytes after the colon, without the final CRLF.
     /// - Throws: ``DKIMError`` with code `malformed-signature`.
