@@ -117,6 +117,8 @@ BODIES = {
     "utf8": "Grüße  aus\tKöln \r\n".encode(),
     "random-1": random_body(1, 3000),
     "random-2": random_body(2, 3000),
+    "many-trailing-blank-lines": b"first line of text\r\n" + b"\r\n" * 40,
+    "blank-runs": b"x" * 20 + b"\r\n" * 30 + b"y z\r\n" + b"\r\n" * 30 + b" \r\n" * 9,
     "long-line": b"x" * 70000 + b"  y \t" + b"z" * 30000 + b"\r\n" + b" " * 20000 + b"\r\n" * 5 + b"tail",
 }
 

@@ -5,7 +5,7 @@ import Testing
     static let names = ["empty", "crlf-only", "blank-lines", "wsp-lines", "trailing-wsp-lines", "no-final-crlf",
                         "no-final-crlf-trailing-wsp", "only-wsp-no-crlf", "internal-blank-lines",
                         "leading-blank-lines", "rfc6376-3.4.5", "mixed-wsp", "bare-cr-lf", "cr-at-end", "utf8",
-                        "random-1", "random-2", "long-line"]
+                        "random-1", "random-2", "many-trailing-blank-lines", "blank-runs", "long-line"]
     static let cases = names.flatMap { name in CanonicalizationAlgorithm.allCases.map { (name, $0) } }
 
     static func vector(_ name: String, _ algorithm: CanonicalizationAlgorithm) throws -> (input: [UInt8],

@@ -18,7 +18,8 @@ import Testing
     }
 
     @Test func moreNamesThanInstancesGiveNil() throws {
-        let picked = HeaderSelection.select(["subject", "From", "from", "Subject", "subject", "To"], from: try headers())
+        let names = ["subject", "From", "from", "Subject", "subject", "To"]
+        let picked = HeaderSelection.select(names, from: try headers())
         #expect(picked.map(text) == ["subject: s2\r\n", "From: a@example.com\r\n", nil, "SUBJECT: s1\r\n", nil, nil])
         #expect(HeaderSelection.selectIndices(["from", "from", "subject"], from: try headers()) == [1, nil, 4])
     }

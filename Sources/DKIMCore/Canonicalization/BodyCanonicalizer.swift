@@ -212,33 +212,33 @@ public struct BodyCanonicalizer: Sendable {
     }
 
     private mutating func completeAlgorithm<Sink: ByteSink>(_ output: inout Output, _ sink: inout Sink) {
-            switch algorithm {
-            case .simple:
-                if pendingCR {
-                    // A CR alone on the last line is content.
-                    pendingCR = false
-                    startSimpleLine(&output, &sink)
-                    output.emitByte(ASCII.cr, &sink)
-                }
-                // §3.4.3: a last line without CRLF gets one; an empty body is one CRLF; trailing empty lines go.
-                if inLine || output.total == 0 {
-                    output.emitCRLFs(1, &sink)
-                }
-            case .relaxed:
-                if pendingCR {
-                    pendingCR = false
-                    beginRelaxedContent(&output, &sink)
-                    output.emitByte(ASCII.cr, &sink)
-                }
-                // §3.4.4: a non-empty last line without CRLF gets one; trailing WSP and empty lines go.
-                if inLine {
-                    output.emitCRLFs(1, &sink)
-                }
+        switch algorithm {
+        case .simple:
+            if pendingCR {
+                // A CR alone on the last line is content.
+                pendingCR = false
+                startSimpleLine(&output, &sink)
+                output.emitByte(ASCII.cr, &sink)
             }
-            inLine = false
-            pendingSpace = false
-            pendingEmptyLines = 0
-            output.flush(&sink)
+            // §3.4.3: a last line without CRLF gets one; an empty body is one CRLF; trailing empty lines go.
+            if inLine || output.total == 0 {
+                output.emitCRLFs(1, &sink)
+            }
+        case .relaxed:
+            if pendingCR {
+                pendingCR = false
+                beginRelaxedContent(&output, &sink)
+                output.emitByte(ASCII.cr, &sink)
+            }
+            // §3.4.4: a non-empty last line without CRLF gets one; trailing WSP and empty lines go.
+            if inLine {
+                output.emitCRLFs(1, &sink)
+            }
+        }
+        inLine = false
+        pendingSpace = false
+        pendingEmptyLines = 0
+        output.flush(&sink)
     }
 
     // MARK: simple (RFC 6376 §3.4.3)
@@ -337,6 +337,56 @@ public struct BodyCanonicalizer: Sendable {
         }
     }
 
+    /// Marks (high bit per byte) exactly the bytes of `word` equal to the byte repeated in `pattern`.
+    @inline(__always)
+    private static func equalBytes(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let x = word ^ pattern
+        // No carry crosses bytes because each byte's high bit is cleared before the add.
+        return ~(((x & lows) &+ lows) | x | lows)
+    }
+
+    /// Skips, eight bytes at a time, bytes that a run inside a non-empty line copies unchanged; returns the offset
+    /// of the first byte that may need work (or a point near the end of the input).
+    ///
+    /// A byte needs work if it is a HTAB, a SP followed by SP/HTAB/CR, a CR not followed by LF, or a CR LF
+    /// followed by SP/HTAB/CR (the next line then starts with white space or is empty).
+    @inline(__always)
+    private static func skipCanonicalRun(_ input: UnsafeRawPointer, from: Int, end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let spaces = ones &* UInt64(ASCII.space)
+        let tabs = ones &* UInt64(ASCII.tab)
+        let crs = ones &* UInt64(ASCII.cr)
+        let lfs = ones &* UInt64(ASCII.lf)
+        var index = from
+        guard index + 16 <= end else { return index }
+        // Masks of the current word and of the word after it; the "next byte" masks are the current ones shifted
+        // down one byte, with the following word's low byte shifted in.
+        let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        var space = equalBytes(word, spaces), tab = equalBytes(word, tabs)
+        var cr = equalBytes(word, crs), lf = equalBytes(word, lfs)
+        while index + 16 <= end {
+            let following = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
+            let space2 = equalBytes(following, spaces), tab2 = equalBytes(following, tabs)
+            let cr2 = equalBytes(following, crs), lf2 = equalBytes(following, lfs)
+            let special = space | tab | cr
+            let special2 = space2 | tab2 | cr2
+            let nextSpecial = (special >> 8) | (special2 << 56)
+            let secondSpecial = (special >> 16) | (special2 << 48)
+            let nextLF = (lf >> 8) | (lf2 << 56)
+            let needsWork = tab | (space & nextSpecial) | (cr & ~nextLF) | (cr & secondSpecial)
+            if needsWork != 0 {
+                return index + needsWork.trailingZeroBitCount / 8
+            }
+            index += 8
+            space = space2
+            tab = tab2
+            cr = cr2
+            lf = lf2
+        }
+        return index
+    }
+
     /// The offset of the first SP, HTAB or CR at or after `from`, or `end`; eight bytes at a time.
     @inline(__always)
     private static func nextRelaxedSpecial(_ input: UnsafeRawPointer, from: Int, end: Int) -> Int {
@@ -347,13 +397,16 @@ public struct BodyCanonicalizer: Sendable {
         let crs = ones &* UInt64(ASCII.cr)
         var index = from
         while index + 8 <= end {
-            let word = input.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             let a = word ^ spaces
             let b = word ^ tabs
             let c = word ^ crs
-            // A byte equal to the target makes a zero byte; (x - 0x01..) & ~x & 0x80.. is non-zero iff x has one.
-            let hit = ((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c)
-            if hit & highs != 0 { break }
+            // A byte equal to a target becomes zero; (x - 0x01..) & ~x & 0x80.. flags it. Flags can be wrong only
+            // above a true zero byte, so the lowest flag is exact.
+            let hit = (((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c)) & highs
+            if hit != 0 {
+                return index + hit.trailingZeroBitCount / 8
+            }
             index += 8
         }
         while index < end {
@@ -409,6 +462,7 @@ public struct BodyCanonicalizer: Sendable {
             let runStart = index
             index += 1
             while true {
+                index = BodyCanonicalizer.skipCanonicalRun(input, from: index, end: count)
                 index = BodyCanonicalizer.nextRelaxedSpecial(input, from: index, end: count)
                 if index + 1 >= count { break }
                 let special = input.load(fromByteOffset: index, as: UInt8.self)
