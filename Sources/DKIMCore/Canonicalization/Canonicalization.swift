@@ -24,25 +24,33 @@ public struct Canonicalization: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a `c=` tag value such as `relaxed/simple` (RFC 6376 §3.5).
     ///
-    /// `header` alone means `header/simple`. Names are matched exactly (lowercase), with no white space.
+    /// `header` alone means `header/simple`. Names are matched ignoring ASCII case (ABNF strings are
+    /// case-insensitive, RFC 5234 §2.3), with no white space.
     /// A signature without `c=` uses ``init(header:body:)`` with its defaults instead.
     /// - Parameter tagValue: the value of `c=`.
     /// - Returns: nil when either name is not `simple` or `relaxed`, or the value has more than one `/`.
     public init?(tagValue: String) {
         let parts = tagValue.utf8.split(separator: ASCII.slash, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 1 || parts.count == 2,
-              let header = CanonicalizationAlgorithm(rawValue: String(decoding: parts[0], as: UTF8.self)) else {
+        func algorithm(_ name: Substring.UTF8View.SubSequence) -> CanonicalizationAlgorithm? {
+            CanonicalizationAlgorithm(rawValue: String(decoding: name.map(ASCII.lowercased), as: UTF8.self))
+        }
+        guard parts.count == 1 || parts.count == 2, let header = algorithm(parts[0]) else {
             return nil
         }
         var body = CanonicalizationAlgorithm.simple
         if parts.count == 2 {
-            guard let named = CanonicalizationAlgorithm(rawValue: String(decoding: parts[1], as: UTF8.self)) else {
+            guard let named = algorithm(parts[1]) else {
                 return nil
             }
             body = named
         }
         self.init(header: header, body: body)
     }
+
+    /// `simple/simple`, the value implied by a missing `c=` (RFC 6376 §3.5).
+    public static let simple = Canonicalization(header: .simple, body: .simple)
+    /// `relaxed/relaxed`, the usual choice for signing: it survives common re-folding and white-space changes.
+    public static let relaxed = Canonicalization(header: .relaxed, body: .relaxed)
 
     /// The `c=` value, always in the full `header/body` form.
     public var tagValue: String { "\(header.rawValue)/\(body.rawValue)" }
