@@ -1,0 +1,98 @@
+/// Base64 (RFC 4648 §4) as DKIM uses it for `b=`, `bh=` and `p=`.
+///
+/// DKIM allows folding white space anywhere inside these values (RFC 6376 §2.4, §3.5 `b=`),
+/// so decoding skips SP, HTAB, CR and LF; every other byte must be in the base64 alphabet,
+/// and padding must be correct. Decoding is strict otherwise: a stray byte is an error
+/// rather than something silently dropped.
+public enum Base64 {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let padding: UInt8 = ASCII.equals
+    private static let invalid: UInt8 = 0xFF
+
+    private static let decodeTable: [UInt8] = {
+        var table = [UInt8](repeating: invalid, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return table
+    }()
+
+    /// Why a base64 value could not be decoded.
+    public enum DecodeFailure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// A byte outside the alphabet and outside folding white space, at this offset of the input.
+        case invalidCharacter(byte: UInt8, offset: Int)
+        /// The number of base64 characters is not a multiple of four, or `=` is misplaced.
+        case badPadding
+
+        public var description: String {
+            switch self {
+            case .invalidCharacter(let byte, let offset):
+                let shown = byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+                return "\(shown) at offset \(offset) is not a base64 character"
+            case .badPadding:
+                return "the base64 text is truncated or its '=' padding is wrong"
+            }
+        }
+    }
+
+    /// Encodes bytes as base64 with padding and no line breaks.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        var output = [UInt8]()
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var iterator = bytes.makeIterator()
+        while let b0 = iterator.next() {
+            let b1 = iterator.next()
+            let b2 = iterator.next()
+            output.append(alphabet[Int(b0 >> 2)])
+            output.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
+            output.append(b1.map { alphabet[Int(($0 & 0x0F) << 2 | (b2 ?? 0) >> 6)] } ?? padding)
+            output.append(b2.map { alphabet[Int($0 & 0x3F)] } ?? padding)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Decodes base64, skipping folding white space (SP, HTAB, CR, LF).
+    ///
+    /// - Parameter text: the encoded value, e.g. the bytes of a `b=` tag value.
+    /// - Returns: the decoded bytes.
+    /// - Throws: ``DecodeFailure`` naming the first offending byte, or bad padding.
+    public static func decode(_ text: some Collection<UInt8>) throws(DecodeFailure) -> [UInt8] {
+        var output = [UInt8]()
+        output.reserveCapacity(text.count / 4 * 3)
+        var quad: UInt32 = 0
+        var count = 0          // base64 characters in the current quantum
+        var padCount = 0       // '=' seen so far; only white space may follow them
+        for (offset, byte) in text.enumerated() {
+            if byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr || byte == ASCII.lf { continue }
+            if byte == padding {
+                // '=' may only stand in the last one or two positions of the final quantum.
+                guard count >= 2, count + padCount < 4 else { throw .badPadding }
+                padCount += 1
+                continue
+            }
+            let value = decodeTable[Int(byte)]
+            guard value != invalid else { throw .invalidCharacter(byte: byte, offset: offset) }
+            guard padCount == 0 else { throw .badPadding }
+            quad = quad << 6 | UInt32(value)
+            count += 1
+            if count == 4 {
+                output.append(UInt8(truncatingIfNeeded: quad >> 16))
+                output.append(UInt8(truncatingIfNeeded: quad >> 8))
+                output.append(UInt8(truncatingIfNeeded: quad))
+                quad = 0
+                count = 0
+            }
+        }
+        switch (count, padCount) {
+        case (0, 0):
+            break
+        case (2, 2):
+            // Non-zero unused low bits are tolerated (RFC 4648 §3.5 lets decoders accept them), as peers do.
+            output.append(UInt8(truncatingIfNeeded: quad >> 4))
+        case (3, 1):
+            output.append(UInt8(truncatingIfNeeded: quad >> 10))
+            output.append(UInt8(truncatingIfNeeded: quad >> 2))
+        default:
+            throw .badPadding
+        }
+        return output
+    }
+}

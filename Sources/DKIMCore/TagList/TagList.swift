@@ -1,0 +1,135 @@
+/// A parsed RFC 6376 §3.2 tag list (`tag=value; tag=value; ...`), as in DKIM-Signature fields and key records.
+///
+/// The parser keeps the tags in order and remembers where each value lies in the input, so a verifier
+/// can blank `b=` by offset rather than by pattern matching. It rejects a tag that appears twice
+/// (RFC 6376 §3.2: "Tags with duplicate names MUST NOT occur within a single tag-list") and keeps
+/// unknown tags, which consumers ignore.
+public struct TagList: Sendable, Equatable {
+    /// One `name=value` pair.
+    public struct Tag: Sendable, Equatable {
+        /// The tag name, case-sensitive (RFC 6376 §3.2).
+        public let name: String
+        /// The value with leading and trailing folding white space removed; inner FWS is kept.
+        public let value: ArraySlice<UInt8>
+        /// Where ``value`` lies in the parsed input, in the input's own indices.
+        /// Empty (`start == end`) for an empty value, positioned where the value would be.
+        public var valueRange: Range<Int> { value.startIndex..<value.endIndex }
+
+        /// The value as a String (bytes are decoded as UTF-8; invalid sequences are replaced).
+        public var stringValue: String { String(decoding: value, as: UTF8.self) }
+
+        /// The value with every folding white space byte (SP, HTAB, CR, LF) removed,
+        /// as needed for `b=`, `bh=`, `p=` and `h=` (RFC 6376 §3.5: FWS is ignored in these values).
+        public var valueWithoutWhitespace: [UInt8] {
+            value.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }
+        }
+    }
+
+    /// The tags in the order they appear.
+    public let tags: [Tag]
+
+    /// The first tag with this name, or nil.
+    public subscript(name: String) -> Tag? { tags.first { $0.name == name } }
+
+    /// Parses a tag list.
+    ///
+    /// - Parameter input: the bytes of the list, e.g. the value of a DKIM-Signature field after the colon
+    ///   (folding included), or the joined strings of a key record. Ranges in the result use `input`'s indices.
+    /// - Throws: ``DKIMError`` with code `malformed-tag-list`, naming the offending tag or byte.
+    public init(parsing input: ArraySlice<UInt8>) throws(DKIMError) {
+        var tags: [Tag] = []
+        var seen = Set<String>()
+        var position = input.startIndex
+        let end = input.endIndex
+
+        func fail(_ reason: String) -> DKIMError { DKIMError(.malformedTagList, reason) }
+
+        while position < end {
+            position = try Self.skipFWS(input, from: position)
+            if position == end { break }
+            // An empty tag-spec (";;" or a trailing ";" followed by FWS) is tolerated, as common verifiers do.
+            if input[position] == ASCII.semicolon {
+                position += 1
+                continue
+            }
+            // tag-name = ALPHA *ALNUMPUNC (RFC 6376 §3.2)
+            let nameStart = position
+            guard ASCII.isAlpha(input[position]) else {
+                throw fail("expected a tag name at offset \(position - input.startIndex), found \(Self.describe(input[position]))")
+            }
+            while position < end, ASCII.isAlnum(input[position]) || input[position] == ASCII.underscore {
+                position += 1
+            }
+            let name = String(decoding: input[nameStart..<position], as: UTF8.self)
+            position = try Self.skipFWS(input, from: position)
+            guard position < end, input[position] == ASCII.equals else {
+                throw fail("tag \"\(name)\" has no \"=\"")
+            }
+            position += 1
+            position = try Self.skipFWS(input, from: position)
+
+            // tag-value = [ tval *( 1*(WSP / FWS) tval ) ]; tval = 1*VALCHAR; VALCHAR = %x21-3A / %x3C-7E.
+            // Bytes >= 0x80 are accepted too: RFC 8616 §4 allows UTF-8 in DKIM tag values.
+            let valueStart = position
+            var valueEnd = position
+            while position < end, input[position] != ASCII.semicolon {
+                let byte = input[position]
+                if ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf {
+                    position = try Self.skipFWS(input, from: position)
+                    continue
+                }
+                guard byte > ASCII.space, byte != ASCII.delete else {
+                    throw fail("tag \"\(name)\" contains \(Self.describe(byte)), which is not allowed in a tag value")
+                }
+                position += 1
+                valueEnd = position
+            }
+            guard seen.insert(name).inserted else {
+                throw fail("tag \"\(name)\" appears more than once (RFC 6376 §3.2 forbids duplicate tags)")
+            }
+            tags.append(Tag(name: name, value: input[valueStart..<valueEnd]))
+            if position < end { position += 1 }  // the ';'
+        }
+        self.tags = tags
+    }
+
+    /// Parses a tag list held in an array.
+    public init(parsing input: [UInt8]) throws(DKIMError) {
+        try self.init(parsing: input[...])
+    }
+
+    /// Skips FWS = [*WSP CRLF] 1*WSP (RFC 5322 §3.2.2 as used by RFC 6376 §2.8); a line break must be
+    /// followed by white space, or the field would have ended there.
+    private static func skipFWS(_ input: ArraySlice<UInt8>, from start: Int) throws(DKIMError) -> Int {
+        var position = start
+        let end = input.endIndex
+        while position < end {
+            let byte = input[position]
+            if ASCII.isWSP(byte) {
+                position += 1
+            } else if byte == ASCII.cr || byte == ASCII.lf {
+                // Accept CRLF (and a bare LF, for tag lists from LF-only sources) only when WSP follows.
+                var next = position + 1
+                if byte == ASCII.cr {
+                    guard next < end, input[next] == ASCII.lf else {
+                        throw DKIMError(.malformedTagList, "a bare CR at offset \(position - input.startIndex)")
+                    }
+                    next += 1
+                }
+                guard next < end, ASCII.isWSP(input[next]) else {
+                    throw DKIMError(.malformedTagList,
+                                    "a line break at offset \(position - input.startIndex) is not followed by white space")
+                }
+                position = next
+            } else {
+                break
+            }
+        }
+        return position
+    }
+
+    static func describe(_ byte: UInt8) -> String {
+        if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x" + String(byte, radix: 16, uppercase: true)
+    }
+}
