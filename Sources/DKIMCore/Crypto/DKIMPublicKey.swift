@@ -120,6 +120,7 @@ public struct DKIMPublicKey: Sendable, Hashable {
         lhs.type == rhs.type && lhs.derRepresentation == rhs.derRepresentation
     }
 
+    /// Hashes the type and SubjectPublicKeyInfo DER, consistently with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(type)
         hasher.combine(derRepresentation)

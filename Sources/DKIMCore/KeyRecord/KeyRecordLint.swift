@@ -2,8 +2,11 @@
 public struct KeyRecordWarning: Sendable, Hashable, CustomStringConvertible {
     /// A stable, machine-readable warning code.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code as printed, e.g. `key-under-2048-bits`.
         public let rawValue: String
+        /// Creates a code from its printed form.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code as printed.
         public var description: String { rawValue }
 
         /// The RSA key is under 1024 bits: verifiers must fail every signature (RFC 8301 §3.2).
@@ -43,6 +46,7 @@ public struct KeyRecordWarning: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `code: message`.
     public var description: String { "\(code): \(message)" }
 }
 
@@ -68,8 +72,8 @@ extension DKIMKeyRecord {
         for string in strings ?? [value] where string.count > maximumTXTStringLength {
             warnings.append(KeyRecordWarning(
                 .unsplitLongString,
-                "A string of \(string.count) octets exceeds the 255-octet limit of one DNS TXT string; "
-                    + "publish it split into several quoted strings (see the zone-file form)."
+                "A string of \(string.count) octets exceeds the 255-octet limit of one DNS TXT string; unless your "
+                    + "DNS provider splits long values itself, publish it as several quoted strings (zone-file form)."
             ))
             break
         }
