@@ -5,6 +5,7 @@ enum ASCII {
     static let lf: UInt8 = 0x0A
     static let cr: UInt8 = 0x0D
     static let space: UInt8 = 0x20
+    static let exclamation: UInt8 = 0x21
     static let doubleQuote: UInt8 = 0x22
     static let openParen: UInt8 = 0x28
     static let closeParen: UInt8 = 0x29
@@ -18,7 +19,9 @@ enum ASCII {
     static let nine: UInt8 = 0x39
     static let colon: UInt8 = 0x3A
     static let semicolon: UInt8 = 0x3B
+    static let lessThan: UInt8 = 0x3C
     static let equals: UInt8 = 0x3D
+    static let greaterThan: UInt8 = 0x3E
     static let at: UInt8 = 0x40
     static let upperA: UInt8 = 0x41
     static let upperF: UInt8 = 0x46

@@ -1,0 +1,443 @@
+/// A DKIM-Signature header field (RFC 6376 §3.5): parsed, validated and ready to serialise.
+///
+/// Parsing enforces the syntax of RFC 6376 §3.5 and the checks of §6.1.1 that need neither DNS nor a clock:
+/// required tags, `v=1`, domain and selector syntax, `h=` covering From, `i=` inside `d=`, `x=` after `t=`,
+/// `q=` offering `dns/txt`, and base64 in `b=` / `bh=`. Unknown tags are kept in ``tags`` and otherwise
+/// ignored (§3.2). The time checks live in ``validate(now:clockSkew:)``, because the clock is injected.
+///
+/// Domains (`d=`, the domain of `i=`) and the selector are kept as written; compare them without regard
+/// to ASCII case. Equality (`==`) compares the model properties only, not ``tags`` or
+/// ``signatureValueRange``, which describe the bytes a value was parsed from.
+public struct DKIMSignature: Sendable, Equatable {
+    /// The field name, `DKIM-Signature` (RFC 6376 §3.5).
+    public static let fieldName = "DKIM-Signature"
+
+    /// The `t=` clock-skew allowance ``validate(now:clockSkew:)`` uses by default: 300 seconds, so a signer
+    /// whose clock runs up to five minutes fast is not rejected.
+    public static let defaultClockSkew: Int64 = 300
+
+    /// `v=`, the version; always 1 (RFC 6376 §3.5).
+    public var version: Int
+    /// `a=`, the signing algorithm (RFC 6376 §3.5, RFC 8463).
+    public var algorithm: SignatureAlgorithm
+    /// `b=`, the signature, base64-decoded; empty only in the form a signer hashes (RFC 6376 §3.7).
+    public var signature: [UInt8]
+    /// `bh=`, the hash of the canonicalized body, base64-decoded (RFC 6376 §3.7).
+    public var bodyHash: [UInt8]
+    /// `c=`, the header and body canonicalizations; `simple/simple` when the tag is absent (RFC 6376 §3.5).
+    public var canonicalization: CanonicalizationTag
+    /// `d=`, the signing domain identifier (SDID), as written; compare without regard to ASCII case.
+    public var domain: String
+    /// `h=`, the names of the signed header fields as written, in order, repeats kept (RFC 6376 §3.5).
+    public var signedHeaders: [String]
+    /// `i=`, the agent or user identifier (AUID), decoded from DKIM-Quoted-Printable; nil when absent.
+    public var identity: String?
+    /// `l=`, the number of canonicalized body octets signed; nil when the whole body is signed.
+    ///
+    /// - Warning: a signature with `l=` leaves content after that length unsigned (RFC 6376 §8.2).
+    public var bodyLength: Int?
+    /// `q=`, the key query methods as written; `["dns/txt"]` when the tag is absent (RFC 6376 §3.5).
+    public var queryMethods: [String]
+    /// `s=`, the selector, as written.
+    public var selector: String
+    /// `t=`, the signature timestamp in seconds since the Unix epoch; nil when absent.
+    public var timestamp: Int64?
+    /// `x=`, the signature expiration in seconds since the Unix epoch; nil when absent.
+    public var expiration: Int64?
+    /// `z=`, the copied header fields (`name:value`, decoded); nil when absent. Diagnostic only.
+    public var copiedHeaders: [[UInt8]]?
+    /// Every tag as parsed, unknown tags included, with value ranges in the parsed input.
+    ///
+    /// For a value made with the memberwise initializer, the tags of the field ``headerField(foldingAt:)``
+    /// produced at that moment. Not updated when a property changes.
+    public var tags: TagList
+    /// The range of the `b=` value in the parsed input, for blanking `b=` by offset (RFC 6376 §3.7).
+    ///
+    /// For a value made with the memberwise initializer, the range in the bytes ``headerField(foldingAt:)``
+    /// returned at that moment (width 78). Not updated when a property changes.
+    public var signatureValueRange: Range<Int>
+
+    /// The identity a verifier reports: `i=` when present, else `@` followed by `d=` (RFC 6376 §3.5).
+    public var effectiveIdentity: String { identity ?? "@" + domain }
+
+    // MARK: Parsing
+
+    /// Parses the value of a DKIM-Signature header field.
+    ///
+    /// - Parameter fieldValue: the bytes after the colon, folding included, without the final CRLF. Pass a
+    ///   slice of the raw field so that ``signatureValueRange`` and ``tags`` ranges index the raw field.
+    /// - Throws: ``DKIMError`` with code `malformed-signature` and a sentence naming the tag and the fault.
+    public init(parsing fieldValue: ArraySlice<UInt8>) throws(DKIMError) {
+        try self.init(parsing: fieldValue, allowingEmptySignature: false)
+    }
+
+    /// Parses the value of a DKIM-Signature header field held in an array (see the `ArraySlice` variant).
+    ///
+    /// - Parameter fieldValue: the bytes after the colon, without the final CRLF.
+    /// - Throws: ``DKIMError`` with code `malformed-signature`.
+    public init(parsing fieldValue: [UInt8]) throws(DKIMError) {
+        try self.init(parsing: fieldValue[...], allowingEmptySignature: false)
+    }
+
+    init(parsing fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool) throws(DKIMError) {
+        let tags: TagList
+        do {
+            tags = try TagList(parsing: fieldValue)
+        } catch {
+            throw Self.malformed("the tag list is malformed: \(error.reason)")
+        }
+        // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
+        var required: [String: TagList.Tag] = [:]
+        for name in ["v", "a", "b", "bh", "d", "h", "s"] {
+            guard let tag = tags[name] else {
+                throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)")
+            }
+            required[name] = tag
+        }
+        func tag(_ name: String) -> TagList.Tag { required[name] ?? TagList.Tag(name: name, value: []) }
+
+        // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
+        guard tag("v").value.elementsEqual("1".utf8) else {
+            throw Self.malformed("v=\(tag("v").stringValue) is not the supported version 1 (RFC 6376 §3.5)")
+        }
+        self.version = 1
+
+        let algorithmText = try Self.ascii(tag("a"))
+        guard !algorithmText.isEmpty else { throw Self.malformed("a= is empty (RFC 6376 §3.5)") }
+        self.algorithm = SignatureAlgorithm(tagValue: algorithmText)
+
+        self.signature = try Self.base64(tag("b"), allowingEmpty: allowingEmptySignature)
+        self.bodyHash = try Self.base64(tag("bh"), allowingEmpty: false)
+        self.signatureValueRange = tag("b").valueRange
+
+        if let c = tags["c"] {
+            guard let canonicalization = CanonicalizationTag(tagValue: try Self.ascii(c)) else {
+                throw Self.malformed("c=\(c.stringValue) is not simple or relaxed, alone or as header/body"
+                                     + " (RFC 6376 §3.5)")
+            }
+            self.canonicalization = canonicalization
+        } else {
+            self.canonicalization = .simple
+        }
+
+        // d= domain-name = sub-domain 1*("." sub-domain) (RFC 6376 §3.5), U-labels allowed (RFC 8616 §4).
+        self.domain = try Self.domainName(Array(tag("d").value), tag: "d", minimumLabels: 2)
+        // s= selector = sub-domain *("." sub-domain) (RFC 6376 §3.1).
+        self.selector = try Self.domainName(Array(tag("s").value), tag: "s", minimumLabels: 1)
+
+        // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
+        self.signedHeaders = try Self.colonList(tag("h"), validatingFieldNames: true)
+        // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
+        guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else {
+            throw Self.malformed("h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
+        }
+
+        if let i = tags["i"] {
+            self.identity = try Self.identity(i, domain: domain)
+        } else {
+            self.identity = nil
+        }
+
+        // l= 1*76DIGIT (RFC 6376 §3.5); values beyond Int are refused rather than truncated.
+        self.bodyLength = try tags["l"].map { (l) throws(DKIMError) in
+            try Self.number(l, maximumDigits: 76, as: Int.self)
+        }
+
+        if let q = tags["q"] {
+            let methods = try Self.colonList(q, validatingFieldNames: false)
+            // RFC 6376 §3.5: dns/txt is the only defined method; a verifier cannot fetch a key otherwise.
+            guard methods.contains(where: { $0.lowercased() == "dns/txt" }) else {
+                throw Self.malformed("q=\(q.stringValue) does not offer the dns/txt query method (RFC 6376 §3.5)")
+            }
+            self.queryMethods = methods
+        } else {
+            self.queryMethods = ["dns/txt"]
+        }
+
+        // t= and x= are 1*12DIGIT (RFC 6376 §3.5).
+        self.timestamp = try tags["t"].map { (t) throws(DKIMError) in
+            try Self.number(t, maximumDigits: 12, as: Int64.self)
+        }
+        self.expiration = try tags["x"].map { (x) throws(DKIMError) in
+            try Self.number(x, maximumDigits: 12, as: Int64.self)
+        }
+        if let timestamp, let expiration, expiration <= timestamp {
+            // RFC 6376 §3.5: "the value of the "x=" tag MUST be greater than the value of the "t=" tag".
+            throw Self.malformed("x=\(expiration) is not after t=\(timestamp) (RFC 6376 §3.5)")
+        }
+
+        self.copiedHeaders = try tags["z"].map { (z) throws(DKIMError) in try Self.copiedHeaderFields(z) }
+        self.tags = tags
+    }
+
+    // MARK: Memberwise initializer
+
+    /// Creates a signature from its parts, for a signer, and checks them with the same rules as parsing.
+    ///
+    /// The value is rendered with ``headerField(foldingAt:)`` and parsed back; it must come back unchanged.
+    /// Leave `signature` empty to obtain the form whose canonicalization is signed, then set it.
+    ///
+    /// - Parameters: one per property; see each property for the tag it stands for.
+    /// - Throws: ``DKIMError`` with code `invalid-option` when a part breaks an RFC 6376 §3.5 rule (e.g. `i=`
+    ///   outside `d=`, `h=` without From, `x=` not after `t=`) or cannot be written as a tag value.
+    public init(
+        version: Int = 1,
+        algorithm: SignatureAlgorithm,
+        signature: [UInt8] = [],
+        bodyHash: [UInt8],
+        canonicalization: CanonicalizationTag,
+        domain: String,
+        signedHeaders: [String],
+        identity: String? = nil,
+        bodyLength: Int? = nil,
+        queryMethods: [String] = ["dns/txt"],
+        selector: String,
+        timestamp: Int64? = nil,
+        expiration: Int64? = nil,
+        copiedHeaders: [[UInt8]]? = nil
+    ) throws(DKIMError) {
+        let placeholder: TagList
+        do { placeholder = try TagList(parsing: [UInt8]()) } catch { throw Self.invalid(error.reason) }
+        let draft = DKIMSignature(
+            version: version, algorithm: algorithm, signature: signature, bodyHash: bodyHash,
+            canonicalization: canonicalization, domain: domain, signedHeaders: signedHeaders, identity: identity,
+            bodyLength: bodyLength, queryMethods: queryMethods, selector: selector, timestamp: timestamp,
+            expiration: expiration, copiedHeaders: copiedHeaders, tags: placeholder, signatureValueRange: 0..<0)
+        let field = draft.headerField()
+        let parsed: DKIMSignature
+        do {
+            // The value lies between "DKIM-Signature:" and the final CRLF.
+            let value = field[Self.fieldPrefix.count..<(field.count - ASCII.crlf.count)]
+            parsed = try DKIMSignature(parsing: value, allowingEmptySignature: true)
+        } catch {
+            throw Self.invalid(error.reason)
+        }
+        guard parsed == draft else {
+            throw Self.invalid("a value cannot be written as a DKIM-Signature tag without changing its meaning")
+        }
+        self = parsed
+    }
+
+    private init(
+        version: Int, algorithm: SignatureAlgorithm, signature: [UInt8], bodyHash: [UInt8],
+        canonicalization: CanonicalizationTag, domain: String, signedHeaders: [String], identity: String?,
+        bodyLength: Int?, queryMethods: [String], selector: String, timestamp: Int64?, expiration: Int64?,
+        copiedHeaders: [[UInt8]]?, tags: TagList, signatureValueRange: Range<Int>
+    ) {
+        self.version = version
+        self.algorithm = algorithm
+        self.signature = signature
+        self.bodyHash = bodyHash
+        self.canonicalization = canonicalization
+        self.domain = domain
+        self.signedHeaders = signedHeaders
+        self.identity = identity
+        self.bodyLength = bodyLength
+        self.queryMethods = queryMethods
+        self.selector = selector
+        self.timestamp = timestamp
+        self.expiration = expiration
+        self.copiedHeaders = copiedHeaders
+        self.tags = tags
+        self.signatureValueRange = signatureValueRange
+    }
+
+    // MARK: Time checks
+
+    /// Checks `x=` and `t=` against the verification time (RFC 6376 §3.5, §6.1.1).
+    ///
+    /// A signature is expired when `x=` is before `now` (no allowance: `x=` is the signer's own limit).
+    /// A timestamp is in the future when `t=` is after `now + clockSkew`.
+    ///
+    /// - Parameters:
+    ///   - now: the verification time, in seconds since the Unix epoch (injected, never read here).
+    ///   - clockSkew: how far `t=` may lie ahead of `now`; negative values count as 0.
+    /// - Returns: the problem, or nil when the signature is acceptable at `now`.
+    public func validate(now: Int64, clockSkew: Int64 = DKIMSignature.defaultClockSkew) -> SignatureTimeProblem? {
+        if let expiration, expiration < now {
+            return .expired(expiration: expiration, now: now)
+        }
+        if let timestamp {
+            let (limit, overflow) = now.addingReportingOverflow(max(0, clockSkew))
+            if !overflow && timestamp > limit {
+                return .timestampInFuture(timestamp: timestamp, now: now)
+            }
+        }
+        return nil
+    }
+
+    // MARK: Equality
+
+    /// Compares the model properties; ``tags`` and ``signatureValueRange`` are ignored.
+    public static func == (lhs: DKIMSignature, rhs: DKIMSignature) -> Bool {
+        lhs.version == rhs.version && lhs.algorithm == rhs.algorithm && lhs.signature == rhs.signature
+            && lhs.bodyHash == rhs.bodyHash && lhs.canonicalization == rhs.canonicalization
+            && lhs.domain == rhs.domain && lhs.signedHeaders == rhs.signedHeaders && lhs.identity == rhs.identity
+            && lhs.bodyLength == rhs.bodyLength && lhs.queryMethods == rhs.queryMethods
+            && lhs.selector == rhs.selector && lhs.timestamp == rhs.timestamp && lhs.expiration == rhs.expiration
+            && lhs.copiedHeaders == rhs.copiedHeaders
+    }
+}
+
+// MARK: - Value parsers
+
+extension DKIMSignature {
+    static let fieldPrefix: [UInt8] = Array((fieldName + ":").utf8)
+
+    static func malformed(_ reason: String) -> DKIMError { DKIMError(.malformedSignature, reason) }
+    static func invalid(_ reason: String) -> DKIMError { DKIMError(.invalidOption, reason) }
+
+    /// The value as a String, when it is printable ASCII (no white space, as tag values are trimmed).
+    private static func ascii(_ tag: TagList.Tag) throws(DKIMError) -> String {
+        guard tag.value.allSatisfy({ $0 > ASCII.space && $0 < ASCII.delete }) else {
+            throw malformed("\(tag.name)=\(tag.stringValue) must be printable ASCII without white space")
+        }
+        return tag.stringValue
+    }
+
+    /// base64string = ALPHADIGITPS *([FWS] ALPHADIGITPS) (RFC 6376 §2.4): at least one character.
+    private static func base64(_ tag: TagList.Tag, allowingEmpty: Bool) throws(DKIMError) -> [UInt8] {
+        if tag.value.isEmpty {
+            guard allowingEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
+            return []
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try Base64.decode(tag.value)
+        } catch {
+            throw malformed("\(tag.name)= is not valid base64: \(error)")
+        }
+        guard !bytes.isEmpty || allowingEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
+        return bytes
+    }
+
+    /// A domain name or selector: labels of 1...63 octets separated by dots, 253 octets at most.
+    ///
+    /// An ASCII label is an RFC 5321 sub-domain (letters, digits, inner hyphens). A label holding bytes of
+    /// 0x80 and above is taken as a U-label (RFC 8616 §4 allows them in `d=`, `s=` and `i=`): it must be
+    /// UTF-8, may hold letters, digits and hyphens beside, and must not start or end with a hyphen.
+    /// IDNA validity of U-labels is not checked; resolving the key needs the A-label form.
+    static func domainName(_ bytes: [UInt8], tag: String, minimumLabels: Int) throws(DKIMError) -> String {
+        let shown = String(decoding: bytes, as: UTF8.self)
+        guard !bytes.isEmpty else { throw malformed("\(tag)= is empty (RFC 6376 §3.5)") }
+        guard bytes.count <= 253 else { throw malformed("\(tag)= is longer than 253 octets (RFC 1035 §2.3.4)") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw malformed("\(tag)= is not valid UTF-8 (RFC 8616 §4)")
+        }
+        let labels = bytes.split(separator: ASCII.period, omittingEmptySubsequences: false)
+        guard labels.count >= minimumLabels else {
+            throw malformed("\(tag)=\(shown) needs at least \(minimumLabels) labels (RFC 6376 §3.5 domain-name)")
+        }
+        for label in labels {
+            guard (1...63).contains(label.count) else {
+                throw malformed("\(tag)=\(shown) has a label that is empty or longer than 63 octets (RFC 1035 §2.3.4)")
+            }
+            let allowed = label.allSatisfy { ASCII.isAlnum($0) || $0 == ASCII.hyphen || $0 >= 0x80 }
+            guard allowed, label.first != ASCII.hyphen, label.last != ASCII.hyphen else {
+                throw malformed("\(tag)=\(shown) is not a valid domain name: labels hold letters, digits and"
+                                + " inner hyphens (RFC 5321 §4.1.2)")
+            }
+        }
+        return text
+    }
+
+    /// A colon-separated list with FWS allowed around each colon (`h=`, `q=`); items must not be empty.
+    private static func colonList(_ tag: TagList.Tag, validatingFieldNames: Bool) throws(DKIMError) -> [String] {
+        guard !tag.value.isEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
+        var items: [String] = []
+        for piece in tag.value.split(separator: ASCII.colon, omittingEmptySubsequences: false) {
+            let item = trimmingFWS(piece)
+            guard !item.isEmpty else {
+                throw malformed("\(tag.name)=\(tag.stringValue) has an empty item between colons (RFC 6376 §3.5)")
+            }
+            // hdr-name = field-name: printable ASCII except ':' (RFC 5322 §3.6.8); q= methods likewise.
+            guard item.allSatisfy(ASCII.isFieldNameChar) else {
+                let what = validatingFieldNames ? "header field name" : "query method"
+                throw malformed("\(tag.name)= holds an invalid \(what) \"\(String(decoding: item, as: UTF8.self))\""
+                                + " (RFC 6376 §3.5)")
+            }
+            items.append(String(decoding: item, as: UTF8.self))
+        }
+        return items
+    }
+
+    private static func trimmingFWS(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        func isFWS(_ b: UInt8) -> Bool { ASCII.isWSP(b) || b == ASCII.cr || b == ASCII.lf }
+        guard let first = bytes.firstIndex(where: { !isFWS($0) }),
+              let last = bytes.lastIndex(where: { !isFWS($0) }) else { return bytes[bytes.endIndex...] }
+        return bytes[first...last]
+    }
+
+    /// i= [ Local-part ] "@" domain-name, DKIM-Quoted-Printable (RFC 6376 §3.5); the domain MUST be `d=` or
+    /// one of its subdomains. The local part may be empty and is not otherwise checked.
+    private static func identity(_ tag: TagList.Tag, domain: String) throws(DKIMError) -> String {
+        let decoded: [UInt8]
+        do {
+            decoded = try DKIMQuotedPrintable.decode(tag.value)
+        } catch {
+            throw malformed("i= is not valid DKIM-Quoted-Printable: \(error) (RFC 6376 §2.11)")
+        }
+        guard let text = String(validating: decoded, as: UTF8.self) else {
+            throw malformed("i= is not valid UTF-8 once decoded (RFC 8616 §4)")
+        }
+        guard let at = decoded.lastIndex(of: ASCII.at) else {
+            throw malformed("i=\(text) has no '@' before its domain (RFC 6376 §3.5)")
+        }
+        let identityDomain = try domainName(Array(decoded[(at + 1)...]), tag: "i", minimumLabels: 2)
+        guard isSameOrSubdomain(identityDomain, of: domain) else {
+            throw malformed("i=\(text) is not in d=\(domain) or one of its subdomains (RFC 6376 §3.5, §6.1.1)")
+        }
+        return text
+    }
+
+    /// True when `name` equals `domain` or ends with "." + `domain`, ignoring ASCII case.
+    static func isSameOrSubdomain(_ name: String, of domain: String) -> Bool {
+        let name = Array(name.utf8).map(ASCII.lowercased)
+        let domain = Array(domain.utf8).map(ASCII.lowercased)
+        if name == domain { return true }
+        return name.count > domain.count && name.suffix(domain.count).elementsEqual(domain)
+            && name[name.count - domain.count - 1] == ASCII.period
+    }
+
+    /// 1*N DIGIT, overflow-checked.
+    private static func number<T: FixedWidthInteger>(
+        _ tag: TagList.Tag, maximumDigits: Int, as type: T.Type
+    ) throws(DKIMError) -> T {
+        guard !tag.value.isEmpty, tag.value.allSatisfy(ASCII.isDigit) else {
+            throw malformed("\(tag.name)=\(tag.stringValue) is not a decimal number (RFC 6376 §3.5)")
+        }
+        guard tag.value.count <= maximumDigits else {
+            throw malformed("\(tag.name)= has more than \(maximumDigits) digits (RFC 6376 §3.5)")
+        }
+        var result: T = 0
+        for digit in tag.value {
+            let (shifted, overflow1) = result.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = shifted.addingReportingOverflow(T(digit - ASCII.zero))
+            guard !overflow1, !overflow2 else {
+                throw malformed("\(tag.name)=\(tag.stringValue) is too large")
+            }
+            result = sum
+        }
+        return result
+    }
+
+    /// z= sig-z-tag-copy *( "|" [FWS] sig-z-tag-copy ); copy = hdr-name [FWS] ":" qp-hdr-value (RFC 6376 §3.5).
+    private static func copiedHeaderFields(_ tag: TagList.Tag) throws(DKIMError) -> [[UInt8]] {
+        guard !tag.value.isEmpty else { throw malformed("z= is empty (RFC 6376 §3.5)") }
+        var fields: [[UInt8]] = []
+        for piece in tag.value.split(separator: ASCII.pipe, omittingEmptySubsequences: false) {
+            let decoded: [UInt8]
+            do {
+                decoded = try DKIMQuotedPrintable.decode(piece)
+            } catch {
+                throw malformed("z= is not valid DKIM-Quoted-Printable: \(error) (RFC 6376 §2.11)")
+            }
+            guard let colon = decoded.firstIndex(of: ASCII.colon), colon > 0,
+                  decoded[..<colon].allSatisfy(ASCII.isFieldNameChar) else {
+                throw malformed("z= holds an entry that is not \"name:value\" (RFC 6376 §3.5)")
+            }
+            fields.append(decoded)
+        }
+        return fields
+    }
+}
