@@ -1,61 +1,96 @@
 import Foundation
-import Testing
 
-/// Runs the `dkimtool` built beside the test bundle and captures its output.
-enum DKIMTool {
+/// Process helpers for the command tests: exit status, output, files and openssl.
+enum CLI {
     struct Result {
-        let status: Int32
-        let stdout: [UInt8]
-        let stderr: String
-        var output: String { String(decoding: stdout, as: UTF8.self) }
+        var status: Int32
+        var stdoutBytes: [UInt8]
+        var stderr: String
+        var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
     }
 
-    /// The package root, from this file's path.
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The executable: the build products directory holds both the test bundle and `dkimtool`.
-    static func executable() throws -> URL {
-        var directory = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("dkimtool")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
+    /// The `dkimtool` built next to this test binary (or, failing that, in `.build/debug`).
+    static var executable: URL {
+        let candidates = [
+            Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("dkimtool"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("dkimtool"),
+            packageRoot.appendingPathComponent(".build/debug/dkimtool"),
+        ]
+        for case let candidate? in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
         }
-        let fallback = packageRoot.appendingPathComponent(".build/debug/dkimtool")
-        guard FileManager.default.isExecutableFile(atPath: fallback.path) else {
-            throw CLITestError("dkimtool was not found next to the tests; run `swift build` first")
-        }
-        return fallback
+        return packageRoot.appendingPathComponent(".build/debug/dkimtool")
     }
 
-    /// Runs dkimtool with arguments and optional standard input.
-    @discardableResult
-    static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Result {
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        try runProgram(executable, arguments, stdin: stdin.map { Array($0.utf8) })
+    }
+
+    static func run(_ arguments: [String], stdinBytes: [UInt8]) throws -> Result {
+        try runProgram(executable, arguments, stdin: stdinBytes)
+    }
+
+    static func runProgram(_ program: URL, _ arguments: [String], stdin: [UInt8]? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = program
         process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        // stderr goes to a file so neither pipe can fill up and block the child while we read the other.
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("dkimtool-stderr-\(UUID())")
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        let out = Pipe()
         let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        process.standardOutput = out
+        process.standardError = errHandle
+        process.standardInput = input
         try process.run()
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin))
-            try input.fileHandleForWriting.close()
-        }
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: Array(outData),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        try errHandle.close()
+        let errData = try Data(contentsOf: errURL)
+        return Result(
+            status: process.terminationStatus,
+            stdoutBytes: Array(outData),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
     }
-}
 
-struct CLITestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+    /// A fresh, empty directory under the system temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dkimtool-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+
+    /// The contents of every "..." in zone-file text (keygen output needs no escapes).
+    static func quotedStrings(_ text: String) -> [String] {
+        text.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
+    /// The value after `label:` on a line of text output.
+    static func field(_ label: String, in text: String) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix(label + ":") {
+            return line.dropFirst(label.count + 1).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
+    static func permissions(_ url: URL) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    static func vectorKey(_ name: String) -> String {
+        packageRoot.appendingPathComponent("TestVectors/keys/\(name)").path
+    }
 }
