@@ -79,8 +79,11 @@ public struct SystemDNSResolver: DKIMKeyResolver {
         case .failure(let error): return .permanentFailure(error.sentence)
         }
         let options = options
+        // A private serial queue per lookup runs on an overcommitting Dispatch thread: a lookup blocked in
+        // poll(2) neither holds a cooperative-pool thread nor waits behind other blocked lookups (the global
+        // concurrent queues run only as many threads as there are cores).
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            DispatchQueue(label: "DKIMCore.SystemDNSResolver.lookup").async {
                 continuation.resume(returning: DNSExchange.lookup(normalized, options: options))
             }
         }
@@ -113,7 +116,7 @@ enum DNSExchange {
         case .failure(let error): return .temporaryFailure(error.sentence)
         }
         var query = [UInt8](repeating: 0, count: 512)
-        let queryLength = cdkim_make_query(name, Int32(DNSResponse.RRType.txt), &query, Int32(query.count))
+        let queryLength = makeQuery(name, into: &query)
         guard queryLength > DNSResponse.headerLength else {
             return .permanentFailure("The name \"\(name)\" could not be encoded as a DNS query.")
         }
@@ -174,6 +177,11 @@ enum DNSExchange {
             }
         }
         return .temporaryFailure(lastFailure)
+    }
+
+    /// Builds a TXT/IN query for `name` with `res_nmkquery` into `buffer`; returns its length or -1.
+    static func makeQuery(_ name: String, into buffer: inout [UInt8]) -> Int {
+        Int(cdkim_make_query(name, Int32(DNSResponse.RRType.txt), &buffer, Int32(buffer.count)))
     }
 
     static func isTruncated(_ message: [UInt8]) -> Bool {
