@@ -172,6 +172,22 @@ struct KeyResolutionDNSTests {
         #expect(DNSExchange.monotonicNow() - start < 2.5)
     }
 
+    @Test func systemNameserversComeFromResolvConf() throws {
+        // glibc falls back to 127.0.0.1 when /etc/resolv.conf names none, so there is always one.
+        let servers = try DNSExchange.resolveServers([]).get()
+        #expect(!servers.isEmpty)
+        #expect(servers.allSatisfy { $0.label.contains(":") && $0.length > 0 })
+    }
+
+    @Test func ipv6NameserverWithNothingListeningIsTemporary() async throws {
+        let dns = try SystemDNSResolver(nameserver: "[::1]:9", timeout: 1)
+        guard case .temporaryFailure(let reason) = await dns.lookupTXT("x.\(Self.zone)") else {
+            Issue.record("expected a temporary failure")
+            return
+        }
+        #expect(reason.contains("[::1]:9"))
+    }
+
     @Test func concurrentLookupsDoNotBlockEachOther() async throws {
         let keys = try keys()
         let server = try fixture(keys)

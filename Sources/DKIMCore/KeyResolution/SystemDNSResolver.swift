@@ -53,7 +53,8 @@ public struct SystemDNSResolver: DKIMKeyResolver {
     /// - Throws: ``DKIMError`` `.invalidOption` when the timeout is not in (0, 600] or attempts not in 1...10.
     public init(options: Options = Options()) throws {
         guard options.timeout.isFinite, options.timeout > 0, options.timeout <= Self.maxTimeout else {
-            throw DKIMError(.invalidOption, "DNS timeout must be more than 0 and at most \(Int(Self.maxTimeout)) seconds.")
+            throw DKIMError(.invalidOption,
+                            "DNS timeout must be more than 0 and at most \(Int(Self.maxTimeout)) seconds.")
         }
         guard (1...Self.maxAttempts).contains(options.attempts) else {
             throw DKIMError(.invalidOption, "DNS attempts must be from 1 to \(Self.maxAttempts).")
@@ -318,7 +319,9 @@ enum DNSExchange {
                 written += count
                 continue
             }
-            guard count < 0, errno == EAGAIN || errno == EINTR else { return .failed("TCP send: \(errnoSentence(errno))") }
+            guard count < 0, errno == EAGAIN || errno == EINTR else {
+                return .failed("TCP send: \(errnoSentence(errno))")
+            }
             switch wait(fd, Int16(POLLOUT), until: deadline) {
             case .failure(let error): return .failed(error.sentence)
             case .success(false): return .timedOut
@@ -334,7 +337,9 @@ enum DNSExchange {
         guard length >= DNSResponse.headerLength else { return .failed("TCP answer is too short") }
         var message: [UInt8] = []
         if let failure = readExactly(fd, length, into: &message, until: deadline) { return failure }
-        guard DNSResponse.peekID(message) == DNSResponse.peekID(query) else { return .failed("TCP answer has a foreign ID") }
+        guard DNSResponse.peekID(message) == DNSResponse.peekID(query) else {
+            return .failed("TCP answer has a foreign ID")
+        }
         return .response(message)
     }
 

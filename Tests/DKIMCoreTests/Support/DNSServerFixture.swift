@@ -90,7 +90,8 @@ final class DNSServerFixture: @unchecked Sendable {
                     try Self.checkName(name)
                     upstreamArguments.append("--txt-record=\(name),unsigned")
                 }
-                let (upstream, upstreamPort) = try Self.launch(binary, upstreamArguments, log: "upstream", in: directory)
+                let (upstream, upstreamPort) = try Self.launch(
+                    binary, upstreamArguments, log: "upstream", in: directory)
                 started.append(upstream)
                 frontArguments.append("--dnssec")
                 frontArguments.append("--trust-anchor=.,\(Self.rootTrustAnchor)")
