@@ -55,6 +55,7 @@ struct KeyResolutionDNSTests {
                 ("two.\(Self.zone)", ["v=DKIM1; ", "p=second"]),
             ],
             nodata: ["host.\(Self.zone)"],
+            cnames: [("alias.\(Self.zone)", "ed25519.\(Self.zone)")],
             servfail: ["broken.\(Self.zone)"],
             blackhole: ["silent.\(Self.zone)"]
         )
@@ -170,6 +171,12 @@ struct KeyResolutionDNSTests {
             return
         }
         #expect(DNSExchange.monotonicNow() - start < 2.5)
+    }
+
+    @Test func cnameInTheAnswerIsFollowed() async throws {
+        let keys = try keys()
+        let server = try fixture(keys)
+        #expect(strings(await (try resolver(server)).lookupTXT("alias.\(Self.zone)")) == [keys.ed25519])
     }
 
     @Test func systemNameserversComeFromResolvConf() throws {

@@ -14,6 +14,7 @@ import Glibc
 ///   bytes, no `"`, `\` or `,`);
 ///   repeat a name for several records. Names not listed answer NXDOMAIN (`--local=/./`).
 /// - `nodata`: names that exist (an A record) but have no TXT record: NOERROR with an empty answer.
+/// - `cnames`: `alias` answers with a CNAME to `target` (a name given in `records`) plus the target's records.
 /// - `servfail`: names answered SERVFAIL. They are forwarded to a second dnsmasq that serves unsigned data,
 ///   while the front server validates DNSSEC for them with the root trust anchor, so the answer is BOGUS
 ///   and the client sees a genuine SERVFAIL (dnsmasq has no direct way to answer SERVFAIL).
@@ -43,6 +44,7 @@ final class DNSServerFixture: @unchecked Sendable {
     init(
         records: [(name: String, strings: [String])],
         nodata: [String] = [],
+        cnames: [(alias: String, target: String)] = [],
         servfail: [String] = [],
         blackhole: [String] = []
     ) throws {
@@ -70,6 +72,11 @@ final class DNSServerFixture: @unchecked Sendable {
         for name in nodata {
             try Self.checkName(name)
             frontArguments.append("--host-record=\(name),127.0.0.2")
+        }
+        for (alias, target) in cnames {
+            try Self.checkName(alias)
+            try Self.checkName(target)
+            frontArguments.append("--cname=\(alias),\(target)")
         }
 
         var started: [Child] = []
