@@ -18,7 +18,8 @@ enum DNSName {
             return .failure(NameError("The DNS name is empty."))
         }
         if bytes.count > maxLength {
-            return .failure(NameError("The DNS name is \(bytes.count) characters long; at most \(maxLength) are allowed."))
+            return .failure(NameError(
+                "The DNS name is \(bytes.count) characters long; at most \(maxLength) are allowed."))
         }
         var labelLength = 0
         for byte in bytes {
@@ -30,11 +31,13 @@ enum DNSName {
                 continue
             }
             if byte <= ASCII.space || byte >= ASCII.delete || byte == ASCII.backslash {
-                return .failure(NameError("The DNS name \"\(name)\" contains a space, control, backslash or non-ASCII byte."))
+                return .failure(NameError(
+                    "The DNS name \"\(name)\" contains a space, control, backslash or non-ASCII byte."))
             }
             labelLength += 1
             if labelLength > maxLabelLength {
-                return .failure(NameError("The DNS name \"\(name)\" has a label longer than \(maxLabelLength) characters."))
+                return .failure(NameError(
+                    "The DNS name \"\(name)\" has a label longer than \(maxLabelLength) characters."))
             }
         }
         if labelLength == 0 {

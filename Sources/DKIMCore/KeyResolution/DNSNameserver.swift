@@ -26,7 +26,8 @@ public struct DNSNameserver: Sendable, Hashable, CustomStringConvertible {
         }
         guard Self.isAddressLiteral(address) else {
             throw DKIMError(.invalidOption,
-                            "Nameserver \"\(address)\" is not an IPv4 or IPv6 address literal (host names are not accepted).")
+                            "Nameserver \"\(address)\" is not an IPv4 or IPv6 address literal "
+                                + "(host names are not accepted).")
         }
         self.address = address
         self.port = port
@@ -52,7 +53,8 @@ public struct DNSNameserver: Sendable, Hashable, CustomStringConvertible {
             let rest = bytes[(close + 1)...]
             if !rest.isEmpty {
                 guard rest.first == ASCII.colon else {
-                    throw DKIMError(.invalidOption, "Nameserver \"\(text)\" has text after \"]\" that is not \":PORT\".")
+                    throw DKIMError(.invalidOption,
+                                    "Nameserver \"\(text)\" has text after \"]\" that is not \":PORT\".")
                 }
                 portText = rest.dropFirst()
             }

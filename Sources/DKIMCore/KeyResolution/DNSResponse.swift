@@ -157,7 +157,9 @@ struct DNSResponse: Sendable {
                 if length & 0xC0 == 0xC0 {
                     guard position + 1 < message.count else { throw ParseError("A compression pointer is cut off.") }
                     let pointer = Int(length & 0x3F) << 8 | Int(message[position + 1])
-                    guard pointer < position else { throw ParseError("A compression pointer does not point backwards.") }
+                    guard pointer < position else {
+                        throw ParseError("A compression pointer does not point backwards.")
+                    }
                     hops += 1
                     guard hops <= DNSResponse.maxPointerHops else { throw ParseError("A name has too many pointers.") }
                     if resumeAt == nil { resumeAt = position + 2 }

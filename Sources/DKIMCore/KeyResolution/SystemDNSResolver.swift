@@ -53,7 +53,8 @@ public struct SystemDNSResolver: DKIMKeyResolver {
     /// - Throws: ``DKIMError`` `.invalidOption` when the timeout is not in (0, 600] or attempts not in 1...10.
     public init(options: Options = Options()) throws {
         guard options.timeout.isFinite, options.timeout > 0, options.timeout <= Self.maxTimeout else {
-            throw DKIMError(.invalidOption, "DNS timeout must be more than 0 and at most \(Int(Self.maxTimeout)) seconds.")
+            throw DKIMError(.invalidOption,
+                            "DNS timeout must be more than 0 and at most \(Int(Self.maxTimeout)) seconds.")
         }
         guard (1...Self.maxAttempts).contains(options.attempts) else {
             throw DKIMError(.invalidOption, "DNS attempts must be from 1 to \(Self.maxAttempts).")
@@ -79,8 +80,11 @@ public struct SystemDNSResolver: DKIMKeyResolver {
         case .failure(let error): return .permanentFailure(error.sentence)
         }
         let options = options
+        // A private serial queue per lookup runs on an overcommitting Dispatch thread: a lookup blocked in
+        // poll(2) neither holds a cooperative-pool thread nor waits behind other blocked lookups (the global
+        // concurrent queues run only as many threads as there are cores).
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            DispatchQueue(label: "DKIMCore.SystemDNSResolver.lookup").async {
                 continuation.resume(returning: DNSExchange.lookup(normalized, options: options))
             }
         }
@@ -113,7 +117,7 @@ enum DNSExchange {
         case .failure(let error): return .temporaryFailure(error.sentence)
         }
         var query = [UInt8](repeating: 0, count: 512)
-        let queryLength = cdkim_make_query(name, Int32(DNSResponse.RRType.txt), &query, Int32(query.count))
+        let queryLength = makeQuery(name, into: &query)
         guard queryLength > DNSResponse.headerLength else {
             return .permanentFailure("The name \"\(name)\" could not be encoded as a DNS query.")
         }
@@ -174,6 +178,11 @@ enum DNSExchange {
             }
         }
         return .temporaryFailure(lastFailure)
+    }
+
+    /// Builds a TXT/IN query for `name` with `res_nmkquery` into `buffer`; returns its length or -1.
+    static func makeQuery(_ name: String, into buffer: inout [UInt8]) -> Int {
+        Int(cdkim_make_query(name, Int32(DNSResponse.RRType.txt), &buffer, Int32(buffer.count)))
     }
 
     static func isTruncated(_ message: [UInt8]) -> Bool {
@@ -310,7 +319,9 @@ enum DNSExchange {
                 written += count
                 continue
             }
-            guard count < 0, errno == EAGAIN || errno == EINTR else { return .failed("TCP send: \(errnoSentence(errno))") }
+            guard count < 0, errno == EAGAIN || errno == EINTR else {
+                return .failed("TCP send: \(errnoSentence(errno))")
+            }
             switch wait(fd, Int16(POLLOUT), until: deadline) {
             case .failure(let error): return .failed(error.sentence)
             case .success(false): return .timedOut
@@ -326,7 +337,9 @@ enum DNSExchange {
         guard length >= DNSResponse.headerLength else { return .failed("TCP answer is too short") }
         var message: [UInt8] = []
         if let failure = readExactly(fd, length, into: &message, until: deadline) { return failure }
-        guard DNSResponse.peekID(message) == DNSResponse.peekID(query) else { return .failed("TCP answer has a foreign ID") }
+        guard DNSResponse.peekID(message) == DNSResponse.peekID(query) else {
+            return .failed("TCP answer has a foreign ID")
+        }
         return .response(message)
     }
 

@@ -185,7 +185,8 @@ public struct TXTRecordFileResolver: DKIMKeyResolver {
     private static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw DKIMError(.unreadableInput, "Cannot open TXT records file \(path): \(String(cString: strerror(errno))).")
+            let reason = String(cString: strerror(errno))
+            throw DKIMError(.unreadableInput, "Cannot open TXT records file \(path): \(reason).")
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -195,7 +196,8 @@ public struct TXTRecordFileResolver: DKIMKeyResolver {
             if count == 0 { break }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw DKIMError(.unreadableInput, "Cannot read TXT records file \(path): \(String(cString: strerror(errno))).")
+                let reason = String(cString: strerror(errno))
+                throw DKIMError(.unreadableInput, "Cannot read TXT records file \(path): \(reason).")
             }
             bytes.append(contentsOf: buffer.prefix(count))
         }
