@@ -211,9 +211,10 @@ import Testing
     }
 
     @Test func canonicalizationTagValues() {
-        #expect(CanonicalizationTag(header: "relaxed", body: "simple")?.tagValue == "relaxed/simple")
-        #expect(CanonicalizationTag(header: "relaxed", body: "nofws") == nil)
-        #expect(CanonicalizationTag(tagValue: "simple") == .simple)
+        #expect(Canonicalization(header: .relaxed, body: .simple).tagValue == "relaxed/simple")
+        #expect(Canonicalization(tagValue: "relaxed/nofws") == nil)
+        #expect(Canonicalization(tagValue: "simple") == .simple)
+        #expect(Canonicalization(tagValue: "Relaxed/SIMPLE") == Canonicalization(header: .relaxed, body: .simple))
         #expect(SignatureAlgorithm(tagValue: "ed25519-sha256").tagValue == "ed25519-sha256")
     }
 }

@@ -25,7 +25,7 @@ public struct DKIMSignature: Sendable, Equatable {
     /// `bh=`, the hash of the canonicalized body, base64-decoded (RFC 6376 §3.7).
     public var bodyHash: [UInt8]
     /// `c=`, the header and body canonicalizations; `simple/simple` when the tag is absent (RFC 6376 §3.5).
-    public var canonicalization: CanonicalizationTag
+    public var canonicalization: Canonicalization
     /// `d=`, the signing domain identifier (SDID), as written; compare without regard to ASCII case.
     public var domain: String
     /// `h=`, the names of the signed header fields as written, in order, repeats kept (RFC 6376 §3.5).
@@ -111,7 +111,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.signatureValueRange = tag("b").valueRange
 
         if let c = tags["c"] {
-            guard let canonicalization = CanonicalizationTag(tagValue: try Self.ascii(c)) else {
+            guard let canonicalization = Canonicalization(tagValue: try Self.ascii(c)) else {
                 throw Self.malformed("c=\(c.stringValue) is not simple or relaxed, alone or as header/body"
                                      + " (RFC 6376 §3.5)")
             }
@@ -185,7 +185,7 @@ public struct DKIMSignature: Sendable, Equatable {
         algorithm: SignatureAlgorithm,
         signature: [UInt8] = [],
         bodyHash: [UInt8],
-        canonicalization: CanonicalizationTag,
+        canonicalization: Canonicalization,
         domain: String,
         signedHeaders: [String],
         identity: String? = nil,
@@ -220,7 +220,7 @@ public struct DKIMSignature: Sendable, Equatable {
 
     private init(
         version: Int, algorithm: SignatureAlgorithm, signature: [UInt8], bodyHash: [UInt8],
-        canonicalization: CanonicalizationTag, domain: String, signedHeaders: [String], identity: String?,
+        canonicalization: Canonicalization, domain: String, signedHeaders: [String], identity: String?,
         bodyLength: Int?, queryMethods: [String], selector: String, timestamp: Int64?, expiration: Int64?,
         copiedHeaders: [[UInt8]]?, tags: TagList, signatureValueRange: Range<Int>
     ) {

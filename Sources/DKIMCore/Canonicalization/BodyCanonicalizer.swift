@@ -1,0 +1,513 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The streaming body canonicalizer: feed the body in chunks of any size, then finish (RFC 6376 §3.4.3, §3.4.4).
+///
+/// This is the only implementation of body canonicalization in DKIMCore; the one-shot
+/// ``Canonicalization/canonicalizeBody(_:_:limit:)`` runs it over a single chunk. Output is gathered in an
+/// internal 16 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates. Pass the
+/// same sink to every call: buffered bytes reach the sink on a later call or at ``finish(into:)``.
+///
+/// Trailing empty lines and trailing white space are held as counts, never as bytes, until a later non-empty
+/// line shows they were not trailing; a body of a million empty lines costs no memory.
+///
+/// The input must use CRLF line endings (see ``LineEndings``). Only the pair CR LF ends a line: a bare CR or bare
+/// LF is an ordinary byte for both algorithms (for `relaxed` it is not white space).
+///
+/// `l=` (RFC 6376 §3.5) is supported through `limit`: only the first `limit` canonical octets reach the sink,
+/// while ``canonicalLength`` keeps counting the whole canonical body.
+///
+/// - Warning: a verifier honouring `l=` signs off on a prefix only; compare ``canonicalLength`` with the limit to
+///   report how many octets were left unsigned (and a body shorter than `l=` fails, RFC 6376 §6.1.3).
+public struct BodyCanonicalizer: Sendable {
+    /// The body canonicalization algorithm.
+    public let algorithm: CanonicalizationAlgorithm
+    /// The `l=` value: the most canonical octets written to the sink; nil for the whole body.
+    public let limit: Int?
+    /// The length of the whole canonical body so far, in octets, whether or not `limit` let them through.
+    ///
+    /// Complete after ``finish(into:)``; before it, octets held back as possibly trailing are not counted.
+    public private(set) var canonicalLength = 0
+    /// Whether ``finish(into:)`` has run.
+    public private(set) var isFinished = false
+
+    /// The number of canonical octets written (or buffered to be written) to the sink: `min(limit, canonicalLength)`.
+    public var emittedLength: Int {
+        guard let limit else { return canonicalLength }
+        return min(limit, canonicalLength)
+    }
+
+    private static let bufferSize = 16 * 1024
+
+    // Streaming state; "line" means the current line of the input.
+    /// Empty lines seen and not yet written, because they may be trailing.
+    private var pendingEmptyLines = 0
+    /// A CR was the last input byte and its meaning depends on the next byte.
+    private var pendingCR = false
+    /// relaxed: a WSP run was seen and not yet written (one SP if content follows on the line).
+    private var pendingSpace = false
+    /// Content of the current line has been written (relaxed: non-WSP content).
+    private var inLine = false
+    /// simple, inside a line: the last byte written was a CR (so an LF starting the next chunk ends the line).
+    private var previousWasCR = false
+    private var buffer: [UInt8]
+    private var buffered = 0
+
+    /// Creates a canonicalizer at the start of a body.
+    /// - Parameters:
+    ///   - algorithm: `simple` or `relaxed`.
+    ///   - limit: the `l=` value, in canonical octets; nil for the whole body. A negative value counts as 0.
+    public init(_ algorithm: CanonicalizationAlgorithm, limit: Int? = nil) {
+        self.algorithm = algorithm
+        self.limit = limit.map { max(0, $0) }
+        self.buffer = [UInt8](repeating: 0, count: BodyCanonicalizer.bufferSize)
+    }
+
+    /// Feeds the next chunk of the body.
+    /// - Parameters:
+    ///   - chunk: the next body bytes; chunk boundaries may fall anywhere, even inside a CRLF.
+    ///   - sink: where canonical bytes go; the same sink on every call.
+    /// - Throws: ``DKIMError/Code/misuse`` after ``finish(into:)``.
+    public mutating func feed<Sink: ByteSink>(_ chunk: UnsafeRawBufferPointer, into sink: inout Sink) throws {
+        guard !isFinished else {
+            throw DKIMError(.misuse, "BodyCanonicalizer.feed called after finish")
+        }
+        process(chunk, into: &sink)
+    }
+
+    /// Feeds the next chunk of the body; see ``feed(_:into:)-(UnsafeRawBufferPointer,_)``.
+    /// - Parameters:
+    ///   - chunk: the next body bytes.
+    ///   - sink: where canonical bytes go.
+    /// - Throws: ``DKIMError/Code/misuse`` after ``finish(into:)``.
+    public mutating func feed<Sink: ByteSink>(_ chunk: [UInt8], into sink: inout Sink) throws {
+        try chunk.withUnsafeBytes { try feed($0, into: &sink) }
+    }
+
+    /// Feeds the next chunk of the body; see ``feed(_:into:)-(UnsafeRawBufferPointer,_)``.
+    /// - Parameters:
+    ///   - chunk: the next body bytes.
+    ///   - sink: where canonical bytes go.
+    /// - Throws: ``DKIMError/Code/misuse`` after ``finish(into:)``.
+    public mutating func feed<Sink: ByteSink>(_ chunk: ArraySlice<UInt8>, into sink: inout Sink) throws {
+        try chunk.withUnsafeBytes { try feed($0, into: &sink) }
+    }
+
+    /// Ends the body: resolves held-back bytes, applies the end-of-body rules, and writes all buffered output.
+    ///
+    /// `simple` (§3.4.3): trailing empty lines are dropped, a missing final CRLF is added, and an empty body
+    /// becomes one CRLF. `relaxed` (§3.4.4): trailing empty lines are dropped, a non-empty body gets a final CRLF
+    /// if it lacks one, and an empty body stays empty.
+    /// - Parameter sink: the sink given to ``feed(_:into:)-(UnsafeRawBufferPointer,_)``.
+    /// - Throws: ``DKIMError/Code/misuse`` when called twice.
+    public mutating func finish<Sink: ByteSink>(into sink: inout Sink) throws {
+        guard !isFinished else {
+            throw DKIMError(.misuse, "BodyCanonicalizer.finish called twice")
+        }
+        complete(into: &sink)
+    }
+
+    // MARK: - State machine
+
+    /// Copies canonical bytes into the buffer, honouring the limit and counting every octet.
+    private struct Output {
+        let base: UnsafeMutableRawPointer
+        let capacity: Int
+        var used: Int
+        var total: Int
+        let limit: Int
+
+        @inline(__always)
+        mutating func emit<Sink: ByteSink>(_ source: UnsafeRawPointer, _ count: Int, _ sink: inout Sink) {
+            let room = limit - total
+            total += count
+            var remaining = min(count, room)
+            guard remaining > 0 else { return }
+            var from = source
+            if remaining >= capacity {
+                // A long verbatim run goes straight to the sink, after what is already buffered.
+                flush(&sink)
+                sink.write(UnsafeRawBufferPointer(start: from, count: remaining))
+                return
+            }
+            while remaining > 0 {
+                if used == capacity { flush(&sink) }
+                let take = min(remaining, capacity - used)
+                (base + used).copyMemory(from: from, byteCount: take)
+                used += take
+                from += take
+                remaining -= take
+            }
+        }
+
+        @inline(__always)
+        mutating func emitByte<Sink: ByteSink>(_ byte: UInt8, _ sink: inout Sink) {
+            var value = byte
+            withUnsafeBytes(of: &value) { emit($0.baseAddress ?? UnsafeRawPointer(base), 1, &sink) }
+        }
+
+        mutating func emitCRLFs<Sink: ByteSink>(_ count: Int, _ sink: inout Sink) {
+            var left = count
+            let pair: [UInt8] = ASCII.crlf
+            pair.withUnsafeBytes { crlf in
+                guard let crlfBase = crlf.baseAddress else { return }
+                while left > 0 {
+                    if total >= limit {
+                        // Past l=: count what is left without copying it.
+                        total += 2 * left
+                        return
+                    }
+                    emit(crlfBase, 2, &sink)
+                    left -= 1
+                }
+            }
+        }
+
+        mutating func flush<Sink: ByteSink>(_ sink: inout Sink) {
+            guard used > 0 else { return }
+            sink.write(UnsafeRawBufferPointer(start: base, count: used))
+            used = 0
+        }
+    }
+
+    /// Runs `work` with an ``Output`` over the internal buffer (moved out of `self` meanwhile, so `work` may
+    /// mutate the state), then stores the counters back.
+    @inline(__always)
+    private mutating func withOutput<Sink: ByteSink>(_ sink: inout Sink,
+                                                     _ work: (inout Self, inout Output, inout Sink) -> Void) {
+        var storage: [UInt8] = []
+        swap(&storage, &buffer)
+        storage.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var output = Output(base: base, capacity: raw.count, used: buffered, total: canonicalLength,
+                                limit: limit ?? Int.max)
+            work(&self, &output, &sink)
+            buffered = output.used
+            canonicalLength = output.total
+        }
+        swap(&storage, &buffer)
+    }
+
+    mutating func process<Sink: ByteSink>(_ chunk: UnsafeRawBufferPointer, into sink: inout Sink) {
+        guard let input = chunk.baseAddress, chunk.count > 0 else { return }
+        let count = chunk.count
+        withOutput(&sink) { state, output, sink in
+            switch state.algorithm {
+            case .simple: state.processSimple(input, count, &output, &sink)
+            case .relaxed: state.processRelaxed(input, count, &output, &sink)
+            }
+        }
+    }
+
+    mutating func complete<Sink: ByteSink>(into sink: inout Sink) {
+        withOutput(&sink) { state, output, sink in
+            state.completeAlgorithm(&output, &sink)
+        }
+        isFinished = true
+    }
+
+    private mutating func completeAlgorithm<Sink: ByteSink>(_ output: inout Output, _ sink: inout Sink) {
+        switch algorithm {
+        case .simple:
+            if pendingCR {
+                // A CR alone on the last line is content.
+                pendingCR = false
+                startSimpleLine(&output, &sink)
+                output.emitByte(ASCII.cr, &sink)
+            }
+            // §3.4.3: a last line without CRLF gets one; an empty body is one CRLF; trailing empty lines go.
+            if inLine || output.total == 0 {
+                output.emitCRLFs(1, &sink)
+            }
+        case .relaxed:
+            if pendingCR {
+                pendingCR = false
+                beginRelaxedContent(&output, &sink)
+                output.emitByte(ASCII.cr, &sink)
+            }
+            // §3.4.4: a non-empty last line without CRLF gets one; trailing WSP and empty lines go.
+            if inLine {
+                output.emitCRLFs(1, &sink)
+            }
+        }
+        inLine = false
+        pendingSpace = false
+        pendingEmptyLines = 0
+        output.flush(&sink)
+    }
+
+    // MARK: simple (RFC 6376 §3.4.3)
+
+    @inline(__always)
+    private mutating func startSimpleLine<Sink: ByteSink>(_ output: inout Output, _ sink: inout Sink) {
+        // The empty lines held back were not trailing after all.
+        if pendingEmptyLines > 0 {
+            output.emitCRLFs(pendingEmptyLines, &sink)
+            pendingEmptyLines = 0
+        }
+        inLine = true
+        previousWasCR = false
+    }
+
+    private mutating func processSimple<Sink: ByteSink>(_ input: UnsafeRawPointer, _ count: Int,
+                                                        _ output: inout Output, _ sink: inout Sink) {
+        var index = 0
+        if pendingCR {
+            pendingCR = false
+            if input.load(as: UInt8.self) == ASCII.lf {
+                pendingEmptyLines += 1
+                index = 1
+            } else {
+                startSimpleLine(&output, &sink)
+                output.emitByte(ASCII.cr, &sink)
+                previousWasCR = true
+            }
+        }
+        while index < count {
+            if !inLine {
+                if input.load(fromByteOffset: index, as: UInt8.self) == ASCII.cr {
+                    if index + 1 == count {
+                        pendingCR = true
+                        return
+                    }
+                    if input.load(fromByteOffset: index + 1, as: UInt8.self) == ASCII.lf {
+                        pendingEmptyLines += 1
+                        index += 2
+                        continue
+                    }
+                }
+                startSimpleLine(&output, &sink)
+            }
+            // Inside a non-empty line: copy verbatim through its CRLF and on through every following line that
+            // does not start with CR (so is not empty).
+            let runStart = index
+            while true {
+                guard let found = memchr(input + index, Int32(ASCII.lf), count - index) else {
+                    index = count
+                    previousWasCR = input.load(fromByteOffset: count - 1, as: UInt8.self) == ASCII.cr
+                    break
+                }
+                let lf = UnsafeRawPointer(found) - input
+                let crBefore = lf > runStart
+                    ? input.load(fromByteOffset: lf - 1, as: UInt8.self) == ASCII.cr
+                    : previousWasCR
+                index = lf + 1
+                previousWasCR = false
+                guard crBefore else { continue }  // a bare LF is content
+                if index < count, input.load(fromByteOffset: index, as: UInt8.self) != ASCII.cr { continue }
+                inLine = false
+                break
+            }
+            output.emit(input + runStart, index - runStart, &sink)
+        }
+    }
+
+    // MARK: relaxed (RFC 6376 §3.4.4)
+
+    @inline(__always)
+    private mutating func beginRelaxedContent<Sink: ByteSink>(_ output: inout Output, _ sink: inout Sink) {
+        if !inLine {
+            if pendingEmptyLines > 0 {
+                output.emitCRLFs(pendingEmptyLines, &sink)
+                pendingEmptyLines = 0
+            }
+            inLine = true
+        }
+        if pendingSpace {
+            // A WSP run inside the line becomes one SP.
+            output.emitByte(ASCII.space, &sink)
+            pendingSpace = false
+        }
+    }
+
+    @inline(__always)
+    private mutating func endRelaxedLine<Sink: ByteSink>(_ output: inout Output, _ sink: inout Sink) {
+        // WSP at the end of a line is dropped; a line that had only WSP is an empty line.
+        pendingSpace = false
+        if inLine {
+            output.emitCRLFs(1, &sink)
+            inLine = false
+        } else {
+            pendingEmptyLines += 1
+        }
+    }
+
+    /// Marks (high bit per byte) exactly the bytes of `word` equal to the byte repeated in `pattern`.
+    @inline(__always)
+    private static func equalBytes(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let x = word ^ pattern
+        // No carry crosses bytes because each byte's high bit is cleared before the add.
+        return ~(((x & lows) &+ lows) | x | lows)
+    }
+
+    /// Skips, eight bytes at a time, bytes that a run inside a non-empty line copies unchanged; returns the offset
+    /// of the first byte that may need work (or a point near the end of the input).
+    ///
+    /// A byte needs work if it is a HTAB, a SP followed by SP/HTAB/CR, a CR not followed by LF, or a CR LF
+    /// followed by SP/HTAB/CR (the next line then starts with white space or is empty).
+    @inline(__always)
+    private static func skipCanonicalRun(_ input: UnsafeRawPointer, from: Int, end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let spaces = ones &* UInt64(ASCII.space)
+        let tabs = ones &* UInt64(ASCII.tab)
+        let crs = ones &* UInt64(ASCII.cr)
+        let lfs = ones &* UInt64(ASCII.lf)
+        var index = from
+        guard index + 16 <= end else { return index }
+        // Masks of the current word and of the word after it; the "next byte" masks are the current ones shifted
+        // down one byte, with the following word's low byte shifted in.
+        let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        var space = equalBytes(word, spaces), tab = equalBytes(word, tabs)
+        var cr = equalBytes(word, crs), lf = equalBytes(word, lfs)
+        while index + 16 <= end {
+            let following = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
+            let space2 = equalBytes(following, spaces), tab2 = equalBytes(following, tabs)
+            let cr2 = equalBytes(following, crs), lf2 = equalBytes(following, lfs)
+            let special = space | tab | cr
+            let special2 = space2 | tab2 | cr2
+            let nextSpecial = (special >> 8) | (special2 << 56)
+            let secondSpecial = (special >> 16) | (special2 << 48)
+            let nextLF = (lf >> 8) | (lf2 << 56)
+            let needsWork = tab | (space & nextSpecial) | (cr & ~nextLF) | (cr & secondSpecial)
+            if needsWork != 0 {
+                return index + needsWork.trailingZeroBitCount / 8
+            }
+            index += 8
+            space = space2
+            tab = tab2
+            cr = cr2
+            lf = lf2
+        }
+        return index
+    }
+
+    /// The offset of the first SP, HTAB or CR at or after `from`, or `end`; eight bytes at a time.
+    @inline(__always)
+    private static func nextRelaxedSpecial(_ input: UnsafeRawPointer, from: Int, end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let spaces = ones &* UInt64(ASCII.space)
+        let tabs = ones &* UInt64(ASCII.tab)
+        let crs = ones &* UInt64(ASCII.cr)
+        var index = from
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let a = word ^ spaces
+            let b = word ^ tabs
+            let c = word ^ crs
+            // A byte equal to a target becomes zero; (x - 0x01..) & ~x & 0x80.. flags it. Flags can be wrong only
+            // above a true zero byte, so the lowest flag is exact.
+            let hit = (((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c)) & highs
+            if hit != 0 {
+                return index + hit.trailingZeroBitCount / 8
+            }
+            index += 8
+        }
+        while index < end {
+            let byte = input.load(fromByteOffset: index, as: UInt8.self)
+            if byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr { return index }
+            index += 1
+        }
+        return end
+    }
+
+    @inline(__always)
+    private static func isRelaxedContent(_ byte: UInt8) -> Bool {
+        byte != ASCII.space && byte != ASCII.tab && byte != ASCII.cr
+    }
+
+    private mutating func processRelaxed<Sink: ByteSink>(_ input: UnsafeRawPointer, _ count: Int,
+                                                         _ output: inout Output, _ sink: inout Sink) {
+        var index = 0
+        if pendingCR {
+            pendingCR = false
+            if input.load(as: UInt8.self) == ASCII.lf {
+                endRelaxedLine(&output, &sink)
+                index = 1
+            } else {
+                beginRelaxedContent(&output, &sink)
+                output.emitByte(ASCII.cr, &sink)
+            }
+        }
+        while index < count {
+            let byte = input.load(fromByteOffset: index, as: UInt8.self)
+            if byte == ASCII.cr {
+                if index + 1 == count {
+                    pendingCR = true
+                    return
+                }
+                if input.load(fromByteOffset: index + 1, as: UInt8.self) == ASCII.lf {
+                    endRelaxedLine(&output, &sink)
+                    index += 2
+                    continue
+                }
+                // A bare CR is content: fall through.
+            } else if ASCII.isWSP(byte) {
+                pendingSpace = true
+                index += 1
+                while index < count, ASCII.isWSP(input.load(fromByteOffset: index, as: UInt8.self)) {
+                    index += 1
+                }
+                continue
+            }
+            beginRelaxedContent(&output, &sink)
+            // Extend a run that is already canonical: content, single SPs between content, and CRLFs ending a
+            // line with content when the next line starts with content. Stop before anything that needs work.
+            let runStart = index
+            index += 1
+            while true {
+                index = BodyCanonicalizer.skipCanonicalRun(input, from: index, end: count)
+                index = BodyCanonicalizer.nextRelaxedSpecial(input, from: index, end: count)
+                if index + 1 >= count { break }
+                let special = input.load(fromByteOffset: index, as: UInt8.self)
+                let after = input.load(fromByteOffset: index + 1, as: UInt8.self)
+                if special == ASCII.space {
+                    if BodyCanonicalizer.isRelaxedContent(after) {
+                        index += 2
+                        continue
+                    }
+                    break
+                }
+                if special == ASCII.cr && after == ASCII.lf {
+                    index += 2
+                    if index < count,
+                       BodyCanonicalizer.isRelaxedContent(input.load(fromByteOffset: index, as: UInt8.self)) {
+                        continue
+                    }
+                    inLine = false
+                }
+                break
+            }
+            output.emit(input + runStart, index - runStart, &sink)
+        }
+    }
+}
+
+extension Canonicalization {
+    /// Canonicalizes a whole body in one call, through the streaming ``BodyCanonicalizer``.
+    /// - Parameters:
+    ///   - body: the body bytes, with CRLF line endings.
+    ///   - algorithm: the body canonicalization.
+    ///   - limit: the `l=` value in canonical octets, or nil for the whole body.
+    /// - Returns: the canonical body, cut to `limit` octets when one is given.
+    public static func canonicalizeBody(_ body: some Collection<UInt8>, _ algorithm: CanonicalizationAlgorithm,
+                                        limit: Int? = nil) -> [UInt8] {
+        var canonicalizer = BodyCanonicalizer(algorithm, limit: limit)
+        var output: [UInt8] = []
+        output.reserveCapacity(body.count + 2)
+        let done: Void? = body.withContiguousStorageIfAvailable { buffer in
+            canonicalizer.process(UnsafeRawBufferPointer(buffer), into: &output)
+        }
+        if done == nil {
+            Array(body).withUnsafeBytes { canonicalizer.process($0, into: &output) }
+        }
+        canonicalizer.complete(into: &output)
+        return output
+    }
+}

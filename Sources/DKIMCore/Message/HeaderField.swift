@@ -1,0 +1,63 @@
+/// One header field of a message, kept exactly as it appears on the wire.
+///
+/// The field's bytes are kept whole, folding included, because `simple` header canonicalization
+/// (RFC 6376 §3.4.1) signs them unchanged and `relaxed` (§3.4.2) needs the original white space to unfold.
+public struct HeaderField: Sendable, Equatable {
+    /// The field name as written in the message, case kept, without the colon and without any white space
+    /// the obsolete syntax allows before the colon (RFC 5322 §4.5.8, `obs-optional`).
+    public let name: [UInt8]
+    /// The whole field exactly as in the message: name, colon, value with every fold, and the terminating CRLF.
+    ///
+    /// The CRLF is missing only when the field is the last line of a message that ends without one.
+    public let raw: [UInt8]
+    /// The field name lowercased (ASCII only); header field names are case-insensitive (RFC 5322 §1.2.2).
+    public let lowercasedName: String
+    /// The offset in ``raw`` of the colon that ends the name.
+    public let colonIndex: Int
+
+    /// Parses one header field from its raw bytes.
+    ///
+    /// The bytes must be `name *WSP ":" value`, optionally ending with CRLF; internal CRLFs must be folds
+    /// (followed by WSP). This is how a signer builds the `DKIM-Signature` field it is about to canonicalize.
+    /// - Parameter raw: the field bytes, as they would appear in a message.
+    /// - Throws: ``DKIMError/Code/malformedMessage`` when the bytes are not one header field.
+    public init(raw: [UInt8]) throws {
+        let fields = try HeaderSectionParser.parse(raw[...], firstLineNumber: 1)
+        guard fields.count == 1 else {
+            throw DKIMError(.malformedMessage, "expected one header field, found \(fields.count)")
+        }
+        self = fields[0]
+    }
+
+    /// Builds a field from bytes the header parser has already validated.
+    init(validatedRaw raw: [UInt8], nameEnd: Int, colonIndex: Int) {
+        let name = Array(raw[0..<nameEnd])
+        self.name = name
+        self.raw = raw
+        self.colonIndex = colonIndex
+        self.lowercasedName = String(decoding: name.map(ASCII.lowercased), as: UTF8.self)
+    }
+
+    /// The field value: every byte after the colon, folds included, without the terminating CRLF.
+    public var value: ArraySlice<UInt8> {
+        var end = raw.endIndex
+        if raw.count >= colonIndex + 3, raw[end - 2] == ASCII.cr, raw[end - 1] == ASCII.lf {
+            end -= 2
+        }
+        return raw[(colonIndex + 1)..<end]
+    }
+
+    /// Whether the field is named `name`, compared case-insensitively over ASCII only.
+    ///
+    /// ASCII-only folding matters: Unicode lowercasing maps e.g. U+212A KELVIN SIGN to "k", which would let a
+    /// non-ASCII name in `h=` select an ASCII header field.
+    /// - Parameter name: a field name, for example from a signature's `h=` tag.
+    public func hasName(_ name: String) -> Bool {
+        HeaderField.asciiLowercased(name) == lowercasedName
+    }
+
+    /// Lowercases the ASCII letters of `name` and leaves every other byte alone.
+    static func asciiLowercased(_ name: String) -> String {
+        String(decoding: name.utf8.map(ASCII.lowercased), as: UTF8.self)
+    }
+}

@@ -1,0 +1,107 @@
+/// Splits a header section into fields (RFC 5322 §2.2, §3.6 and the obsolete syntax of §4.5).
+///
+/// Strict and total: every line is either the start of a field (`name *WSP ":"`), or a fold (it starts with WSP
+/// and continues the field above, RFC 5322 §2.2.3 and `obs-FWS` §4.2). Anything else throws.
+enum HeaderSectionParser {
+    /// Parses `section`, which holds whole header lines and no empty line.
+    /// - Parameters:
+    ///   - section: the header bytes, each line ending in CRLF (the last one may lack it).
+    ///   - firstLineNumber: the 1-based line number of the first line, for error messages.
+    /// - Throws: ``DKIMError/Code/malformedMessage`` naming the offending line.
+    static func parse(_ section: ArraySlice<UInt8>, firstLineNumber: Int) throws -> [HeaderField] {
+        var fields: [HeaderField] = []
+        var fieldStart: Int?
+        var nameEnd = 0
+        var colon = 0
+        var lineNumber = firstLineNumber
+        var index = section.startIndex
+        let end = section.endIndex
+
+        func closeField(at fieldEnd: Int) {
+            guard let start = fieldStart else { return }
+            fields.append(HeaderField(validatedRaw: Array(section[start..<fieldEnd]),
+                                      nameEnd: nameEnd - start, colonIndex: colon - start))
+        }
+
+        while index < end {
+            let lineStart = index
+            var cursor = index
+            while cursor < end, section[cursor] != ASCII.cr, section[cursor] != ASCII.lf {
+                cursor += 1
+            }
+            let lineEnd = cursor
+            let next: Int
+            if cursor == end {
+                next = end
+            } else if section[cursor] == ASCII.cr, cursor + 1 < end, section[cursor + 1] == ASCII.lf {
+                next = cursor + 2
+            } else {
+                let what = section[cursor] == ASCII.cr ? "bare CR" : "bare LF"
+                throw DKIMError(.malformedMessage, "line \(lineNumber) of the header contains a \(what); "
+                    + "normalise line endings to CRLF first (RFC 6376 §5.3)")
+            }
+            if lineEnd == lineStart {
+                throw DKIMError(.malformedMessage, "line \(lineNumber) of the header is empty inside a field list")
+            }
+            if ASCII.isWSP(section[lineStart]) {
+                // A fold: continues the field above (RFC 5322 §2.2.3).
+                guard fieldStart != nil else {
+                    throw DKIMError(.malformedMessage, "line \(lineNumber) of the header starts with white space "
+                        + "but no header field precedes it")
+                }
+            } else {
+                closeField(at: lineStart)
+                var colonAt = lineStart
+                while colonAt < lineEnd, section[colonAt] != ASCII.colon {
+                    colonAt += 1
+                }
+                guard colonAt < lineEnd else {
+                    throw DKIMError(.malformedMessage, "line \(lineNumber) of the header is neither a header field "
+                        + "(no colon) nor a folded continuation")
+                }
+                // obs-optional allows WSP between the name and the colon (RFC 5322 §4.5.8).
+                var trimmed = colonAt
+                while trimmed > lineStart, ASCII.isWSP(section[trimmed - 1]) {
+                    trimmed -= 1
+                }
+                guard trimmed > lineStart else {
+                    throw DKIMError(.malformedMessage, "line \(lineNumber) of the header has an empty field name")
+                }
+                // field-name = 1*ftext (RFC 5322 §3.6.8).
+                for position in lineStart..<trimmed where !ASCII.isFieldNameChar(section[position]) {
+                    throw DKIMError(.malformedMessage, "line \(lineNumber) of the header has a field name with "
+                        + "a byte (\(section[position])) outside printable US-ASCII")
+                }
+                fieldStart = lineStart
+                nameEnd = trimmed
+                colon = colonAt
+            }
+            index = next
+            lineNumber += 1
+        }
+        closeField(at: end)
+        return fields
+    }
+
+    /// Finds where the header section ends: the offset of the empty line's CRLF, or nil when there is none.
+    ///
+    /// The header section ends at the first empty line (RFC 5322 §2.1): a CRLF at the very start of the message,
+    /// or a CRLF that directly follows another CRLF.
+    static func emptyLineOffset(in bytes: ArraySlice<UInt8>, searchingFrom from: Int) -> Int? {
+        let start = bytes.startIndex
+        if bytes.count >= 2, bytes[start] == ASCII.cr, bytes[start + 1] == ASCII.lf {
+            return start
+        }
+        var index = max(from, start + 2)
+        let end = bytes.endIndex
+        while index + 1 < end {
+            // Look at every LF; cheap because header lines are short relative to the work per line.
+            if bytes[index + 1] == ASCII.lf, bytes[index] == ASCII.cr,
+               bytes[index - 1] == ASCII.lf, bytes[index - 2] == ASCII.cr {
+                return index
+            }
+            index += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,43 @@
+/// A message split into its header fields and its body (RFC 5322 §2.1).
+///
+/// The input must already use CRLF line endings: mail on the wire does, and files with bare LF or bare CR are
+/// converted first with ``LineEndings/normalizeToCRLF(_:)`` (RFC 6376 §5.3). A bare CR or LF in the header
+/// section is rejected; in the body it is left alone (the body canonicalizers treat it as an ordinary byte).
+///
+/// The body is a slice of the input; it is never copied.
+public struct MessageParts: Sendable, Equatable {
+    /// The header fields in message order, top first.
+    public let headers: [HeaderField]
+    /// The body: every byte after the empty line that ends the header section; empty when there is none.
+    public let body: ArraySlice<UInt8>
+    /// Whether the message has the empty line separating header and body; a message without it is all header.
+    public let hasHeaderTerminator: Bool
+
+    /// Splits a CRLF message into header fields and body.
+    ///
+    /// The header section ends at the first empty line. A message with no empty line is all header and has an
+    /// empty body. A message starting with an empty line has no header fields.
+    /// - Parameter message: the message bytes, with CRLF line endings.
+    /// - Throws: ``DKIMError/Code/malformedMessage`` when a header line is neither a field nor a fold, has a bare
+    ///   CR or LF, or a field name has a byte outside printable US-ASCII.
+    public init(parsing message: [UInt8]) throws {
+        let all = message[...]
+        if let emptyLine = HeaderSectionParser.emptyLineOffset(in: all, searchingFrom: all.startIndex) {
+            // The empty line's CRLF belongs to neither the last field nor the body.
+            headers = try HeaderSectionParser.parse(all[..<emptyLine], firstLineNumber: 1)
+            body = all[(emptyLine + 2)...]
+            hasHeaderTerminator = true
+        } else {
+            headers = try HeaderSectionParser.parse(all, firstLineNumber: 1)
+            body = all[all.endIndex...]
+            hasHeaderTerminator = false
+        }
+    }
+
+    /// Splits a CRLF message into header fields and body; the same as ``init(parsing:)``.
+    /// - Parameter message: the message bytes, with CRLF line endings.
+    /// - Throws: ``DKIMError/Code/malformedMessage`` as ``init(parsing:)`` does.
+    public static func parse(_ message: [UInt8]) throws -> MessageParts {
+        try MessageParts(parsing: message)
+    }
+}
