@@ -17,9 +17,11 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // glibc libresolv (res_ninit / res_nmkquery); only DKIMCore/KeyResolution imports it.
+        .systemLibrary(name: "CDKIMResolv"),
         .target(
             name: "DKIMCore",
-            dependencies: ["CDKIMOpenSSL"]
+            dependencies: ["CDKIMOpenSSL", "CDKIMResolv"]
         ),
         .executableTarget(
             name: "dkimtool",

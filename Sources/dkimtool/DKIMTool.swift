@@ -7,6 +7,6 @@ struct DKIMTool: AsyncParsableCommand {
         commandName: "dkimtool",
         abstract: "Generate DKIM keys and records, sign and verify messages.",
         version: DKIMCore.version,
-        subcommands: []
+        subcommands: [KeygenCommand.self, RecordCommand.self, SignCommand.self, VerifyCommand.self]
     )
 }

@@ -7,8 +7,10 @@ enum ASCII {
     static let space: UInt8 = 0x20
     static let exclamation: UInt8 = 0x21
     static let doubleQuote: UInt8 = 0x22
+    static let hash: UInt8 = 0x23
     static let openParen: UInt8 = 0x28
     static let closeParen: UInt8 = 0x29
+    static let asterisk: UInt8 = 0x2A
     static let plus: UInt8 = 0x2B
     static let comma: UInt8 = 0x2C
     static let hyphen: UInt8 = 0x2D
@@ -25,7 +27,9 @@ enum ASCII {
     static let upperA: UInt8 = 0x41
     static let upperF: UInt8 = 0x46
     static let upperZ: UInt8 = 0x5A
+    static let openBracket: UInt8 = 0x5B
     static let backslash: UInt8 = 0x5C
+    static let closeBracket: UInt8 = 0x5D
     static let underscore: UInt8 = 0x5F
     static let lowerA: UInt8 = 0x61
     static let lowerF: UInt8 = 0x66

@@ -36,6 +36,10 @@ public struct DKIMError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let cryptoFailure = Code(rawValue: "crypto-failure")
         /// A DNS lookup could not be performed (resolver set-up, bad name).
         public static let dnsFailure = Code(rawValue: "dns-failure")
+        /// An input file is not in its documented format (e.g. a `--txt-records` file); the reason names the line.
+        public static let malformedInput = Code(rawValue: "malformed-input")
+        /// An input file is missing or cannot be read (the CLI maps it to exit 66).
+        public static let unreadableInput = Code(rawValue: "unreadable-input")
         /// A streaming API was used out of order.
         public static let misuse = Code(rawValue: "misuse")
     }

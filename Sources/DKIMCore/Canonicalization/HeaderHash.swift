@@ -1,0 +1,33 @@
+/// The hash of the signed header data, shared by the signer and the verifier so both compute it one way.
+///
+/// RFC 6376 §3.7 and §5.4.2: the header fields named in `h=`, each instance chosen bottom-up and canonicalized,
+/// followed by the DKIM-Signature field itself with an empty `b=` value, canonicalized, without its final CRLF.
+enum HeaderHash {
+    /// Computes the SHA-256 of the signed header data.
+    ///
+    /// - Parameters:
+    ///   - signedNames: the `h=` names in order (repeats select further instances; names with no instance left
+    ///     contribute nothing, which is how oversigning works).
+    ///   - headers: the message's header fields the names are chosen from (without the signature field itself).
+    ///   - signatureField: the DKIM-Signature field being made or checked.
+    ///   - blanking: the range of the `b=` value in `signatureField.raw`, removed before canonicalization;
+    ///     nil when the value is already empty.
+    ///   - algorithm: the header canonicalization.
+    /// - Returns: the 32-octet digest that RSA signs with PKCS#1 v1.5 and Ed25519 signs as its message (RFC 8463 §3).
+    static func digest(signedNames: [String], headers: [HeaderField], signatureField: HeaderField,
+                       blanking: Range<Int>?, algorithm: CanonicalizationAlgorithm) throws -> [UInt8] {
+        var data: [UInt8] = []
+        for selected in HeaderSelection.select(signedNames, from: headers) {
+            guard let selected else { continue }
+            Canonicalization.appendCanonicalHeader(selected, algorithm, to: &data)
+        }
+        var field = signatureField
+        if let blanking, !blanking.isEmpty {
+            var raw = signatureField.raw
+            raw.removeSubrange(blanking)
+            field = try HeaderField(raw: raw)
+        }
+        data += Canonicalization.canonicalizeSignatureHeader(field, algorithm)
+        return SHA256.hash(data)
+    }
+}

@@ -1,0 +1,343 @@
+import CDKIMOpenSSL
+
+/// Owns one OpenSSL `EVP_PKEY` and holds every C call DKIM keys need.
+///
+/// `@unchecked Sendable` is sound because the key is never mutated after construction and OpenSSL 3 allows
+/// concurrent sign/verify operations on one `EVP_PKEY` as long as each uses its own `EVP_PKEY_CTX` / `EVP_MD_CTX`,
+/// which every method here creates and frees locally.
+final class EVPKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    /// Takes ownership of `pointer`; `deinit` frees it.
+    init(taking pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        EVP_PKEY_free(pointer)
+    }
+
+    // MARK: Import
+
+    /// Decodes a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
+    static func privateKey(pem: String) throws -> EVPKey {
+        let bytes = Array(pem.utf8)
+        guard !bytes.isEmpty, bytes.count <= Int(Int32.max) else {
+            throw DKIMError(.malformedKey, "The private key PEM is empty or too long.")
+        }
+        let decoded: OpaquePointer? = bytes.withUnsafeBytes { buffer -> OpaquePointer? in
+            guard let base = buffer.baseAddress, let bio = BIO_new_mem_buf(base, Int32(buffer.count)) else {
+                return nil
+            }
+            defer { BIO_free(bio) }
+            // Encrypted keys are refused: without this callback OpenSSL would prompt on the terminal.
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
+        }
+        guard let decoded else {
+            throw OpenSSLError.make(
+                .malformedKey,
+                "The private key PEM could not be read; expected an unencrypted 'BEGIN PRIVATE KEY' (PKCS#8) "
+                    + "or 'BEGIN RSA PRIVATE KEY' (PKCS#1) block"
+            )
+        }
+        OpenSSLError.clear()
+        return EVPKey(taking: decoded)
+    }
+
+    /// Decodes a DER private key: PKCS#8 PrivateKeyInfo or PKCS#1 RSAPrivateKey; trailing bytes are refused.
+    static func privateKey(der: [UInt8]) throws -> EVPKey {
+        let decoded = decodeWhole(der) { cursor, length in d2i_AutoPrivateKey(nil, cursor, length) }
+        guard let decoded else {
+            throw OpenSSLError.make(
+                .malformedKey, "The private key DER is neither a PKCS#8 PrivateKeyInfo nor a PKCS#1 RSAPrivateKey"
+            )
+        }
+        OpenSSLError.clear()
+        return EVPKey(taking: decoded)
+    }
+
+    /// Decodes a DER public key: SubjectPublicKeyInfo, or else a bare PKCS#1 RSAPublicKey; trailing bytes are refused.
+    static func publicKey(der: [UInt8]) throws -> EVPKey {
+        guard der.count <= DKIMKeySize.maximumPublicKeyDERBytes else {
+            throw DKIMError(
+                .keyTooLarge,
+                "The public key is \(der.count) bytes of DER, more than any RSA key of at most "
+                    + "\(DKIMKeySize.maximumRSABits) bits needs."
+            )
+        }
+        if let spki = decodeWhole(der, { cursor, length in d2i_PUBKEY(nil, cursor, length) }) {
+            OpenSSLError.clear()
+            return EVPKey(taking: spki)
+        }
+        OpenSSLError.clear()
+        // Real p= values sometimes carry the bare RSAPublicKey (RFC 3447 §A.1.1) instead of the SPKI.
+        if let pkcs1 = decodeWhole(der, { cursor, length in d2i_PublicKey(EVP_PKEY_RSA, nil, cursor, length) }) {
+            OpenSSLError.clear()
+            return EVPKey(taking: pkcs1)
+        }
+        OpenSSLError.clear()
+        throw DKIMError(
+            .malformedKey,
+            "The public key is neither a SubjectPublicKeyInfo nor a PKCS#1 RSAPublicKey DER structure."
+        )
+    }
+
+    /// Builds an Ed25519 public key from its 32 raw bytes (RFC 8032 §5.1.5, RFC 8463 §4).
+    static func ed25519PublicKey(raw: [UInt8]) throws -> EVPKey {
+        guard raw.count == DKIMKeySize.ed25519PublicKeyBytes else {
+            throw DKIMError(
+                .malformedKey,
+                "An Ed25519 public key is \(DKIMKeySize.ed25519PublicKeyBytes) bytes; this one is \(raw.count)."
+            )
+        }
+        let key = raw.withUnsafeBufferPointer { buffer in
+            EVP_PKEY_new_raw_public_key_ex(nil, "ED25519", nil, buffer.baseAddress, buffer.count)
+        }
+        guard let key else {
+            throw OpenSSLError.make(.malformedKey, "The Ed25519 public key could not be loaded")
+        }
+        return EVPKey(taking: key)
+    }
+
+    /// Builds an Ed25519 private key from its 32-byte seed (RFC 8032 §5.1.5).
+    static func ed25519PrivateKey(raw: [UInt8]) throws -> EVPKey {
+        guard raw.count == DKIMKeySize.ed25519PrivateKeyBytes else {
+            throw DKIMError(
+                .malformedKey,
+                "An Ed25519 private key is \(DKIMKeySize.ed25519PrivateKeyBytes) bytes; this one is \(raw.count)."
+            )
+        }
+        let key = raw.withUnsafeBufferPointer { buffer in
+            EVP_PKEY_new_raw_private_key_ex(nil, "ED25519", nil, buffer.baseAddress, buffer.count)
+        }
+        guard let key else {
+            throw OpenSSLError.make(.malformedKey, "The Ed25519 private key could not be loaded")
+        }
+        return EVPKey(taking: key)
+    }
+
+    /// Runs a `d2i_*` decoder and accepts its result only if it consumed every byte.
+    private static func decodeWhole(
+        _ der: [UInt8],
+        _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?
+    ) -> OpaquePointer? {
+        der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            guard let base = buffer.baseAddress else { return nil }
+            var cursor: UnsafePointer<UInt8>? = base
+            guard let key = decode(&cursor, buffer.count) else { return nil }
+            guard let end = cursor, end - base == buffer.count else {
+                EVP_PKEY_free(key)
+                return nil
+            }
+            return key
+        }
+    }
+
+    // MARK: Generation
+
+    /// Generates a new RSA key of `bits` bits (public exponent 65537, OpenSSL's default).
+    static func generateRSA(bits: Int) throws -> EVPKey {
+        guard let bits32 = Int32(exactly: bits) else {
+            throw DKIMError(.invalidOption, "\(bits) is not a usable RSA key size.")
+        }
+        return try generate(algorithm: "RSA") { context in
+            cdkim_EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits32) == 1
+        }
+    }
+
+    /// Generates a new Ed25519 key.
+    static func generateEd25519() throws -> EVPKey {
+        try generate(algorithm: "ED25519") { _ in true }
+    }
+
+    private static func generate(algorithm: String, configure: (OpaquePointer) -> Bool) throws -> EVPKey {
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, algorithm, nil) else {
+            throw OpenSSLError.make(.cryptoFailure, "OpenSSL has no \(algorithm) key generator")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_keygen_init(context) == 1, configure(context) else {
+            throw OpenSSLError.make(.cryptoFailure, "The \(algorithm) key generator could not be set up")
+        }
+        var generated: OpaquePointer?
+        guard EVP_PKEY_generate(context, &generated) == 1, let generated else {
+            throw OpenSSLError.make(.cryptoFailure, "\(algorithm) key generation failed")
+        }
+        return EVPKey(taking: generated)
+    }
+
+    // MARK: Properties and export
+
+    /// The DKIM key type, or `nil` for any other algorithm (EC, DSA, RSA-PSS, Ed448, ...).
+    var keyType: DKIMKeyType? {
+        if EVP_PKEY_is_a(pointer, "RSA") == 1 { return .rsa }
+        if EVP_PKEY_is_a(pointer, "ED25519") == 1 { return .ed25519 }
+        return nil
+    }
+
+    /// The OpenSSL name of the key's algorithm, for messages.
+    var algorithmName: String {
+        guard let name = EVP_PKEY_get0_type_name(pointer) else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// The RSA modulus length in bits.
+    var rsaBits: Int {
+        Int(EVP_PKEY_get_bits(pointer))
+    }
+
+    /// The SubjectPublicKeyInfo DER of the key's public half.
+    func subjectPublicKeyInfo() throws -> [UInt8] {
+        let length = i2d_PUBKEY(pointer, nil)
+        guard length > 0 else {
+            throw OpenSSLError.make(.cryptoFailure, "The public key could not be encoded as SubjectPublicKeyInfo")
+        }
+        var output = [UInt8](repeating: 0, count: Int(length))
+        let written = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var cursor = buffer.baseAddress
+            return i2d_PUBKEY(pointer, &cursor)
+        }
+        guard written == length else {
+            throw OpenSSLError.make(.cryptoFailure, "The public key could not be encoded as SubjectPublicKeyInfo")
+        }
+        return output
+    }
+
+    /// The 32 raw bytes of an Ed25519 public key.
+    func rawPublicKey() throws -> [UInt8] {
+        var length = 0
+        guard EVP_PKEY_get_raw_public_key(pointer, nil, &length) == 1, length > 0 else {
+            throw OpenSSLError.make(.cryptoFailure, "The raw public key could not be read")
+        }
+        var output = [UInt8](repeating: 0, count: length)
+        let ok = output.withUnsafeMutableBufferPointer { buffer in
+            EVP_PKEY_get_raw_public_key(pointer, buffer.baseAddress, &length)
+        }
+        guard ok == 1 else {
+            throw OpenSSLError.make(.cryptoFailure, "The raw public key could not be read")
+        }
+        return Array(output.prefix(length))
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM (`BEGIN PRIVATE KEY`).
+    func pkcs8PEM() throws -> String {
+        guard let method = BIO_s_mem(), let bio = BIO_new(method) else {
+            throw OpenSSLError.make(.cryptoFailure, "A memory BIO could not be allocated")
+        }
+        defer { BIO_free(bio) }
+        guard PEM_write_bio_PKCS8PrivateKey(bio, pointer, nil, nil, 0, nil, nil) == 1 else {
+            throw OpenSSLError.make(.cryptoFailure, "The private key could not be encoded as PKCS#8 PEM")
+        }
+        var data: UnsafeMutablePointer<CChar>?
+        let length = cdkim_BIO_get_mem_data(bio, &data)
+        guard length > 0, let data else {
+            throw OpenSSLError.make(.cryptoFailure, "The PKCS#8 PEM could not be read back")
+        }
+        let bytes = UnsafeRawBufferPointer(start: data, count: Int(length))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: Sign and verify
+
+    /// RSASSA-PKCS1-v1_5 over a SHA-256 digest: OpenSSL wraps `digest` in the SHA-256 DigestInfo (RFC 8017 §9.2).
+    func rsaSign(digest: [UInt8]) throws -> [UInt8] {
+        let context = try rsaContext(forSigning: true)
+        defer { EVP_PKEY_CTX_free(context) }
+        var length = 0
+        guard EVP_PKEY_sign(context, nil, &length, digest, digest.count) == 1, length > 0 else {
+            throw OpenSSLError.make(.cryptoFailure, "RSA signing failed")
+        }
+        var signature = [UInt8](repeating: 0, count: length)
+        let ok = signature.withUnsafeMutableBufferPointer { buffer in
+            EVP_PKEY_sign(context, buffer.baseAddress, &length, digest, digest.count)
+        }
+        guard ok == 1 else {
+            throw OpenSSLError.make(.cryptoFailure, "RSA signing failed")
+        }
+        return Array(signature.prefix(length))
+    }
+
+    /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature over `digest`; any OpenSSL failure counts as "not valid".
+    func rsaVerify(signature: [UInt8], digest: [UInt8]) -> Bool {
+        guard let context = try? rsaContext(forSigning: false) else {
+            OpenSSLError.clear()
+            return false
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        let result = EVP_PKEY_verify(context, signature, signature.count, digest, digest.count)
+        OpenSSLError.clear()
+        return result == 1
+    }
+
+    private func rsaContext(forSigning: Bool) throws -> OpaquePointer {
+        guard let context = EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil) else {
+            throw OpenSSLError.make(.cryptoFailure, "An RSA operation context could not be allocated")
+        }
+        let initialised = forSigning ? EVP_PKEY_sign_init(context) : EVP_PKEY_verify_init(context)
+        guard initialised == 1,
+            cdkim_EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PADDING) == 1,
+            EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1
+        else {
+            EVP_PKEY_CTX_free(context)
+            throw OpenSSLError.make(.cryptoFailure, "The RSA PKCS#1 v1.5 SHA-256 operation could not be set up")
+        }
+        return context
+    }
+
+    /// PureEdDSA (Ed25519, RFC 8032 §5.1.6) over `message`.
+    func ed25519Sign(message: [UInt8]) throws -> [UInt8] {
+        guard let context = EVP_MD_CTX_new() else {
+            throw OpenSSLError.make(.cryptoFailure, "A signing context could not be allocated")
+        }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestSignInit_ex(context, nil, nil, nil, nil, pointer, nil) == 1 else {
+            throw OpenSSLError.make(.cryptoFailure, "Ed25519 signing could not be set up")
+        }
+        var signature = [UInt8](repeating: 0, count: 64)
+        var length = signature.count
+        let ok = withNonNullBytes(message) { messagePointer in
+            signature.withUnsafeMutableBufferPointer { buffer in
+                EVP_DigestSign(context, buffer.baseAddress, &length, messagePointer, message.count)
+            }
+        }
+        guard ok == 1 else {
+            throw OpenSSLError.make(.cryptoFailure, "Ed25519 signing failed")
+        }
+        return Array(signature.prefix(length))
+    }
+
+    /// Checks a PureEdDSA (Ed25519) signature over `message`; any OpenSSL failure counts as "not valid".
+    func ed25519Verify(signature: [UInt8], message: [UInt8]) -> Bool {
+        guard let context = EVP_MD_CTX_new() else {
+            OpenSSLError.clear()
+            return false
+        }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestVerifyInit_ex(context, nil, nil, nil, nil, pointer, nil) == 1 else {
+            OpenSSLError.clear()
+            return false
+        }
+        let result = withNonNullBytes(message) { messagePointer in
+            withNonNullBytes(signature) { signaturePointer in
+                EVP_DigestVerify(context, signaturePointer, signature.count, messagePointer, message.count)
+            }
+        }
+        OpenSSLError.clear()
+        return result == 1
+    }
+
+    /// Passes a non-null pointer even for an empty array (RFC 8032 TEST 1 signs the empty message).
+    private func withNonNullBytes<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>) -> R) -> R {
+        if bytes.isEmpty {
+            let placeholder: UInt8 = 0
+            return withUnsafePointer(to: placeholder) { body($0) }
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
+            // A non-empty array always has storage.
+            guard let base = buffer.baseAddress else {
+                let placeholder: UInt8 = 0
+                return withUnsafePointer(to: placeholder) { body($0) }
+            }
+            return body(base)
+        }
+    }
+}

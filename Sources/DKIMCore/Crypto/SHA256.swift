@@ -1,0 +1,147 @@
+import CDKIMOpenSSL
+
+/// Streaming SHA-256 (FIPS 180-4), the hash of `rsa-sha256` and `ed25519-sha256` (RFC 6376 §3.3, RFC 8463 §3).
+///
+/// A value type: copying a hasher forks it (copy-on-write; the OpenSSL context is duplicated only when a shared
+/// copy is about to change), so one prefix can be hashed once and finished in several ways. It is a ``ByteSink``,
+/// so the body canonicalizer can write straight into it.
+///
+/// Traps only if OpenSSL cannot allocate or initialise a digest context (out of memory, or an OpenSSL
+/// configuration without SHA-256), the same way Swift traps when an allocation fails.
+public struct SHA256: Sendable, ByteSink {
+    /// The digest length: 32 bytes.
+    public static let byteCount = 32
+
+    private var storage: DigestContext
+
+    /// Creates a hasher with nothing hashed yet.
+    public init() {
+        storage = DigestContext()
+    }
+
+    /// Appends bytes to the hashed input.
+    ///
+    /// Contiguous collections are hashed in place; other sequences are copied in 4 KiB chunks.
+    /// - Parameter bytes: The bytes to hash.
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        if done != nil { return }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(4096)
+        for byte in bytes {
+            chunk.append(byte)
+            if chunk.count == 4096 {
+                update(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        if !chunk.isEmpty { update(chunk) }
+    }
+
+    /// Appends the bytes of an array to the hashed input.
+    /// - Parameter bytes: The bytes to hash.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Appends the bytes of an array slice to the hashed input.
+    /// - Parameter bytes: The bytes to hash.
+    public mutating func update(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Appends raw bytes to the hashed input.
+    /// - Parameter bytes: The bytes to hash.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy()
+        }
+        storage.update(base, bytes.count)
+    }
+
+    /// Appends raw bytes to the hashed input (``ByteSink`` conformance).
+    /// - Parameter bytes: The bytes to hash.
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        update(bytes)
+    }
+
+    /// Finishes the hash and returns the 32-byte digest.
+    ///
+    /// Consumes the hasher; to keep hashing after reading a digest, finalize a copy (`var copy = hasher`),
+    /// which leaves the original untouched.
+    /// - Returns: The SHA-256 digest.
+    public consuming func finalize() -> [UInt8] {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy()
+        }
+        return storage.finish()
+    }
+
+    /// Hashes a whole byte sequence at once.
+    /// - Parameter bytes: The bytes to hash.
+    /// - Returns: The 32-byte SHA-256 digest.
+    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+}
+
+/// Owns one `EVP_MD_CTX` set up for SHA-256.
+///
+/// `@unchecked Sendable`: ``SHA256`` mutates the context only when it holds the sole reference.
+private final class DigestContext: @unchecked Sendable {
+    private let context: OpaquePointer
+
+    init() {
+        guard let context = EVP_MD_CTX_new() else {
+            preconditionFailure("OpenSSL could not allocate a digest context (out of memory)")
+        }
+        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+            EVP_MD_CTX_free(context)
+            preconditionFailure("OpenSSL could not initialise SHA-256")
+        }
+        self.context = context
+    }
+
+    private init(copying other: OpaquePointer) {
+        guard let context = EVP_MD_CTX_new() else {
+            preconditionFailure("OpenSSL could not allocate a digest context (out of memory)")
+        }
+        guard EVP_MD_CTX_copy_ex(context, other) == 1 else {
+            EVP_MD_CTX_free(context)
+            preconditionFailure("OpenSSL could not copy a SHA-256 context (out of memory)")
+        }
+        self.context = context
+    }
+
+    deinit {
+        EVP_MD_CTX_free(context)
+    }
+
+    func copy() -> DigestContext {
+        DigestContext(copying: context)
+    }
+
+    func update(_ bytes: UnsafeRawPointer, _ count: Int) {
+        // EVP_DigestUpdate fails only on a context that was never initialised, which init() rules out.
+        guard EVP_DigestUpdate(context, bytes, count) == 1 else {
+            preconditionFailure("EVP_DigestUpdate failed on an initialised SHA-256 context")
+        }
+    }
+
+    func finish() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: SHA256.byteCount)
+        var length: UInt32 = 0
+        let ok = digest.withUnsafeMutableBufferPointer { buffer in
+            EVP_DigestFinal_ex(context, buffer.baseAddress, &length)
+        }
+        guard ok == 1, Int(length) == SHA256.byteCount else {
+            preconditionFailure("EVP_DigestFinal_ex failed on an initialised SHA-256 context")
+        }
+        return digest
+    }
+}

@@ -1,0 +1,39 @@
+/// An in-memory resolver: a fixed table from name to lookup result, for tests and embedding.
+///
+/// Names are compared case-insensitively with a trailing dot ignored; a name not in the table is
+/// ``TXTLookupResult/notFound``.
+public struct StaticKeyResolver: DKIMKeyResolver {
+    private let table: [String: TXTLookupResult]
+
+    /// Creates a resolver answering from `results`.
+    ///
+    /// - Parameter results: name → result; when two names differ only in case or a trailing dot,
+    ///   the one that sorts last wins.
+    public init(_ results: [String: TXTLookupResult]) {
+        var table: [String: TXTLookupResult] = [:]
+        for name in results.keys.sorted() {
+            table[Self.key(name)] = results[name]
+        }
+        self.table = table
+    }
+
+    /// Creates a resolver where each name has one TXT record per string given (each a single character-string).
+    ///
+    /// - Parameter records: name → TXT values, e.g. `["s._domainkey.example.com": ["v=DKIM1; p=..."]]`.
+    public init(records: [String: [String]]) {
+        self.init(records.mapValues { values in
+            .records(values.map { DNSTXTRecord(strings: [Array($0.utf8)]) })
+        })
+    }
+
+    /// Returns the table's result for `name`, or ``TXTLookupResult/notFound``.
+    public func lookupTXT(_ name: String) async -> TXTLookupResult {
+        table[Self.key(name)] ?? .notFound
+    }
+
+    static func key(_ name: String) -> String {
+        var bytes = Array(name.utf8)
+        if bytes.last == ASCII.period { bytes.removeLast() }
+        return String(decoding: bytes.map(ASCII.lowercased), as: UTF8.self)
+    }
+}

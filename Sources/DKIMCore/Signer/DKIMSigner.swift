@@ -1,0 +1,144 @@
+/// Signs messages with DKIM (RFC 6376 §5; Ed25519 per RFC 8463).
+///
+/// The signer never changes the message: it returns a DKIM-Signature field to prepend. Big messages stream:
+/// ``makeStream()`` takes the message in chunks of any size and holds only the header section in memory.
+///
+/// ```swift
+/// let key = try DKIMPrivateKey(pemRepresentation: pem)
+/// let signer = try DKIMSigner(options: SignOptions(domain: "example.com", selector: "mail", key: key))
+/// let signed = try signer.sign(message: bytes)   // the field followed by the unchanged message
+/// ```
+public struct DKIMSigner: Sendable {
+    /// The options this signer applies.
+    public let options: SignOptions
+
+    /// Creates a signer after checking the options.
+    ///
+    /// - Throws: ``DKIMError`` with `invalid-option` when the domain or selector is not a valid DNS name,
+    ///   the identity is outside the domain, or the `h=` list lacks From.
+    public init(options: SignOptions) throws {
+        try SignerValidation.validate(options)
+        self.options = options
+    }
+
+    /// Computes the DKIM-Signature field for a message.
+    ///
+    /// - Parameter message: the message with CRLF line endings (RFC 6376 §5.3; see ``LineEndings``).
+    /// - Returns: the whole field, folded, with CRLF line endings and a final CRLF, ready to prepend.
+    /// - Throws: ``DKIMError`` with `missing-from` when the message has no From field, or `malformed-message`.
+    public func signatureField(for message: [UInt8]) throws -> [UInt8] {
+        var stream = makeStream()
+        try stream.update(message)
+        return try stream.finish()
+    }
+
+    /// Signs a message: returns the DKIM-Signature field followed by the message bytes, unchanged.
+    public func sign(message: [UInt8]) throws -> [UInt8] {
+        try signatureField(for: message) + message
+    }
+
+    /// Starts a streaming signature: feed the message with ``SigningStream/update(_:)-5t3dq``, then call
+    /// ``SigningStream/finish()``.
+    public func makeStream() -> SigningStream {
+        SigningStream(options: options)
+    }
+}
+
+/// A signature in progress over a message given in chunks.
+///
+/// The header section is kept (it is needed at the end); body bytes go straight through the body
+/// canonicalizer into SHA-256 and are not kept, so memory does not grow with the body.
+public struct SigningStream: Sendable {
+    /// The most header bytes accepted before the blank line that ends the header section.
+    public static let maximumHeaderSectionSize = 4 << 20
+
+    private let options: SignOptions
+    private var header = HeaderSectionReader(maximumHeaderLength: maximumHeaderSectionSize)
+    private var body: BodyCanonicalizer
+    private var bodyHasher = SHA256()
+    private var finished = false
+
+    init(options: SignOptions) {
+        self.options = options
+        self.body = BodyCanonicalizer(options.canonicalization.body, limit: nil)
+    }
+
+    /// Feeds the next bytes of the message (CRLF line endings).
+    ///
+    /// - Throws: ``DKIMError`` with `limit-exceeded` when the header section exceeds
+    ///   ``maximumHeaderSectionSize``, or `misuse` after ``finish()``.
+    public mutating func update(_ chunk: UnsafeRawBufferPointer) throws {
+        guard !finished else { throw DKIMError(.misuse, "update(_:) was called after finish().") }
+        if header.headers != nil {
+            try body.feed(chunk, into: &bodyHasher)
+        } else if let bodyStart = try header.feed(ArraySlice(chunk)) {
+            try body.feed(bodyStart, into: &bodyHasher)
+        }
+    }
+
+    /// Feeds the next bytes of the message (CRLF line endings).
+    public mutating func update(_ chunk: [UInt8]) throws {
+        try chunk.withUnsafeBytes { (buffer) throws in try update(buffer) }
+    }
+
+    /// Ends the message and returns the DKIM-Signature field (CRLF line endings, final CRLF included).
+    ///
+    /// - Throws: ``DKIMError`` with `missing-from`, `malformed-message`, or `crypto-failure`.
+    public mutating func finish() throws -> [UInt8] {
+        guard !finished else { throw DKIMError(.misuse, "finish() was called twice.") }
+        finished = true
+        try body.finish(into: &bodyHasher)
+        let bodyHash = bodyHasher.finalize()
+        let headers = try header.headers ?? header.finish()
+
+        guard headers.contains(where: { $0.hasName("from") }) else {
+            throw DKIMError(.missingFrom, "The message has no From header field; DKIM signatures must cover From "
+                                          + "(RFC 6376 §5.4).")
+        }
+        let signedNames = options.signedHeaders
+            ?? Self.defaultHeaderList(for: headers, oversigning: options.oversignedHeaders)
+
+        let now = options.clock()
+        let timestamp: Int64? = options.includeTimestamp ? now : nil
+        let expiration = options.expiresAfter.map { (timestamp ?? now) + $0 }
+        var signature = try DKIMSignature(
+            algorithm: options.key.type == .ed25519 ? .ed25519SHA256 : .rsaSHA256,
+            signature: [],
+            bodyHash: bodyHash,
+            canonicalization: options.canonicalization,
+            domain: options.domain,
+            signedHeaders: signedNames,
+            identity: options.identity,
+            bodyLength: options.includeBodyLength ? body.canonicalLength : nil,
+            selector: options.selector,
+            timestamp: timestamp,
+            expiration: expiration
+        )
+
+        // RFC 6376 §5.4.2 / §3.7: the selected fields, then this field with an empty b= and no final CRLF.
+        let digest = try HeaderHash.digest(signedNames: signedNames, headers: headers,
+                                           signatureField: try HeaderField(raw: signature.headerField()),
+                                           blanking: nil, algorithm: options.canonicalization.header)
+        do {
+            signature.signature = try options.key.signature(forDigest: digest)
+        } catch {
+            throw DKIMError(.cryptoFailure, "Signing failed: \(error)")
+        }
+        return signature.headerField()
+    }
+
+    /// The default `h=`: every instance of each default field present, From always, then one more entry for
+    /// each present field that is oversigned (RFC 6376 §5.4.2, §8.15).
+    static func defaultHeaderList(for headers: [HeaderField], oversigning: [String]) -> [String] {
+        var counts: [String: Int] = [:]
+        for field in headers { counts[field.lowercasedName, default: 0] += 1 }
+        var names: [String] = []
+        for name in SignOptions.defaultSignedHeaders {
+            names += Array(repeating: name, count: counts[name] ?? 0)
+        }
+        for name in oversigning.map({ $0.lowercased() }) where (counts[name] ?? 0) > 0 {
+            names.append(name)
+        }
+        return names
+    }
+}

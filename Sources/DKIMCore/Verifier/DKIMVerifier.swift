@@ -1,0 +1,259 @@
+/// Verifies every DKIM-Signature of a message (RFC 6376 §6).
+///
+/// A signature that fails is a result, not an error: ``verify(message:)`` throws only when the message
+/// itself cannot be read. Each signature gets a ``SignatureVerification`` with a result, a stable reason
+/// code and a sentence; the message verdict follows RFC 6376 §4.2 (one passing signature suffices).
+///
+/// ```swift
+/// let verifier = DKIMVerifier(options: VerifyOptions(resolver: SystemDNSResolver()))
+/// let outcome = try await verifier.verify(message: bytes)
+/// print(AuthenticationResults.headerField(for: outcome, authservID: "mx.example.net"))
+/// ```
+public struct DKIMVerifier: Sendable {
+    /// The options this verifier applies.
+    public let options: VerifyOptions
+
+    /// Creates a verifier.
+    public init(options: VerifyOptions) {
+        self.options = options
+    }
+
+    /// Verifies a message.
+    ///
+    /// - Parameter message: the message with CRLF line endings (use ``LineEndings/normalizeToCRLF(_:)`` on
+    ///   files saved with bare LF, RFC 6376 §5.3).
+    /// - Returns: one result per DKIM-Signature field, top-down.
+    /// - Throws: ``DKIMError`` with `malformed-message` when the header section cannot be parsed.
+    public func verify(message: [UInt8]) async throws -> MessageVerification {
+        let parsed = try MessageParts(parsing: message)
+        let signatureFieldIndices = parsed.headers.indices.filter { parsed.headers[$0].hasName("dkim-signature") }
+        var bodyHashes = BodyHashCache(body: parsed.body)
+        let now = options.clock()
+        var results: [SignatureVerification] = []
+        for (position, fieldIndex) in signatureFieldIndices.enumerated() {
+            if position >= options.maxSignatures {
+                let partial = PartialSignature(field: parsed.headers[fieldIndex])
+                results.append(partial.result(index: position, .neutral, .notChecked,
+                    "Not checked: the message has more than \(options.maxSignatures) DKIM signatures."))
+                continue
+            }
+            let outcome = await verifySignature(at: fieldIndex, index: position, in: parsed,
+                                                bodyHashes: &bodyHashes, now: now)
+            results.append(outcome)
+        }
+        return MessageVerification(signatures: results)
+    }
+
+    // MARK: One signature
+
+    private func verifySignature(at fieldIndex: Int, index: Int, in message: MessageParts,
+                                 bodyHashes: inout BodyHashCache, now: Int64) async -> SignatureVerification {
+        let field = message.headers[fieldIndex]
+        let partial = PartialSignature(field: field)
+
+        // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
+        let signature: DKIMSignature
+        do {
+            signature = try DKIMSignature(parsing: field.value)
+        } catch {
+            let (reason, sentence) = partial.classify(error)
+            return partial.result(index: index, .permerror, reason, sentence)
+        }
+        var report = Report(index: index, signature: signature, partial: partial)
+
+        switch signature.algorithm {
+        case .rsaSHA256, .ed25519SHA256:
+            break
+        case .rsaSHA1:
+            // RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid.
+            return report.finish(.permerror, .algorithmForbidden,
+                                 "rsa-sha1 signatures are not accepted (RFC 8301 §3.1).")
+        case .other(let name):
+            return report.finish(.permerror, .algorithmUnsupported,
+                                 "The signing algorithm \"\(name)\" is not supported.")
+        }
+        if let expiration = signature.expiration, expiration < now {
+            // RFC 6376 §6.1.1: a verifier may treat an expired signature as PERMFAIL (signature expired).
+            return report.finish(.permerror, .signatureExpired,
+                                 "The signature expired at \(expiration) (x=); it is now \(now).")
+        }
+        if let timestamp = signature.timestamp, timestamp > now &+ options.clockSkew {
+            return report.finish(.permerror, .timestampInFuture,
+                                 "The signature timestamp \(timestamp) (t=) is in the future (now \(now)).")
+        }
+        if signature.bodyLength != nil, options.bodyLengthPolicy == .refuse {
+            return report.finish(.policy, .bodyLengthRefused,
+                                 "The signature covers only part of the body (l=) and local policy refuses that.")
+        }
+
+        // RFC 6376 §6.1.2: fetch and check the public key.
+        let keyName = signature.selector + "._domainkey." + signature.domain
+        let key: DKIMPublicKey
+        switch await fetchKey(named: keyName, for: signature, report: &report) {
+        case .success(let fetched):
+            key = fetched
+        case .failure(let failure):
+            return report.finish(failure.result, failure.reason, failure.explanation)
+        }
+
+        // RFC 6376 §6.1.3: body hash first, then the header hash and signature.
+        let bodyHash = bodyHashes.hash(canonicalization: signature.canonicalization.body, limit: signature.bodyLength)
+        if let limit = signature.bodyLength {
+            if limit > bodyHash.totalLength {
+                return report.finish(.permerror, .bodyLengthExceedsBody,
+                    "l=\(limit) is larger than the canonicalized body (\(bodyHash.totalLength) octets).")
+            }
+            let unsigned = bodyHash.totalLength - limit
+            if unsigned > 0 {
+                report.warn("body-length-unsigned-content",
+                            "l= leaves \(unsigned) body octets unsigned: content can be appended without breaking the signature.")
+            }
+        }
+        guard constantTimeEquals(bodyHash.digest, signature.bodyHash) else {
+            return report.finish(.fail, .bodyHashMismatch,
+                                 "The body hash does not match bh=: the body was changed after signing.")
+        }
+        guard let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: message),
+              key.isValidSignature(signature.signature, forDigest: digest) else {
+            return report.finish(.fail, .signatureMismatch,
+                "The signature does not verify with the key at \(keyName): a signed header field was changed, "
+                + "or the key does not match the one that signed.")
+        }
+        if !Self.isOversigned("from", in: signature, message: message) {
+            report.warn("from-not-oversigned",
+                        "From is not oversigned: a second From field could be added without breaking the signature.")
+        }
+        return report.finish(.pass, nil, "The signature verified with the key at \(keyName).")
+    }
+
+    /// `h=` names From more often than the message has From fields, so an added From would break the signature.
+    static func isOversigned(_ name: String, in signature: DKIMSignature, message: MessageParts) -> Bool {
+        let signedCount = signature.signedHeaders.count { $0.lowercased() == name }
+        let presentCount = message.headers.count { $0.hasName(name) }
+        return signedCount > presentCount
+    }
+
+    /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2); nil when the field cannot be re-read
+    /// with its `b=` value removed.
+    private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
+                              in message: MessageParts) -> [UInt8]? {
+        // The field under verification did not exist when the signer chose header instances.
+        var candidates = message.headers
+        candidates.remove(at: fieldIndex)
+        return try? HeaderHash.digest(signedNames: signature.signedHeaders, headers: candidates,
+                                      signatureField: field, blanking: signature.signatureValueRange,
+                                      algorithm: signature.canonicalization.header)
+    }
+
+    // MARK: Key
+
+    private struct Failure: Error {
+        let result: DKIMResult
+        let reason: VerificationReason
+        let explanation: String
+    }
+
+    private func fetchKey(named keyName: String, for signature: DKIMSignature,
+                          report: inout Report) async -> Result<DKIMPublicKey, Failure> {
+        let records: [DNSTXTRecord]
+        switch await options.resolver.lookupTXT(keyName) {
+        case .records(let found):
+            records = found
+        case .notFound:
+            return .failure(Failure(result: .permerror, reason: .keyNotFound,
+                                    explanation: "No DKIM key record at \(keyName)."))
+        case .temporaryFailure(let why):
+            return .failure(Failure(result: .temperror, reason: .dnsTemporaryFailure,
+                                    explanation: "The DNS lookup of \(keyName) failed temporarily: \(why)."))
+        case .permanentFailure(let why):
+            return .failure(Failure(result: .permerror, reason: .dnsPermanentFailure,
+                                    explanation: "The DNS lookup of \(keyName) failed: \(why)."))
+        }
+
+        // RFC 6376 §3.6.2.2: the strings of one record are joined; of several records, use the one key record.
+        var parsedRecords: [DKIMKeyRecord] = []
+        var firstError: DKIMError?
+        for record in records {
+            do {
+                parsedRecords.append(try DKIMKeyRecord(parsing: record.joined))
+            } catch let error as DKIMError {
+                firstError = firstError ?? error
+            } catch {
+                firstError = firstError ?? DKIMError(.malformedKeyRecord, "\(error)")
+            }
+        }
+        guard parsedRecords.count <= 1 else {
+            return .failure(Failure(result: .permerror, reason: .keyAmbiguous,
+                explanation: "\(parsedRecords.count) TXT records at \(keyName) are DKIM key records; there must be one."))
+        }
+        guard let record = parsedRecords.first else {
+            let detail = firstError.map { ": \($0.reason)" } ?? ""
+            return .failure(Failure(result: .permerror, reason: .keyMalformed,
+                                    explanation: "The TXT record at \(keyName) is not a valid DKIM key record\(detail)."))
+        }
+        if record.isTesting {
+            report.testing = true
+            report.warn("testing-key", "The key record at \(keyName) has t=y (testing mode).")
+        }
+        if record.isRevoked {
+            return .failure(Failure(result: .permerror, reason: .keyRevoked,
+                                    explanation: "The key at \(keyName) has been revoked (empty p=)."))
+        }
+        // RFC 6376 §6.1.2: k= must match the signature algorithm, h= must allow its hash, s= must allow email.
+        let expectedType: DKIMKeyType = signature.algorithm == .ed25519SHA256 ? .ed25519 : .rsa
+        guard let keyType = record.keyType else {
+            // RFC 6376 §3.6.1: an unrecognized k= makes the key unusable.
+            return .failure(Failure(result: .permerror, reason: .keyMalformed,
+                explanation: "The key at \(keyName) has an unknown key type k=\(record.keyTypeName)."))
+        }
+        guard keyType == expectedType else {
+            return .failure(Failure(result: .permerror, reason: .keyTypeMismatch,
+                explanation: "The key at \(keyName) is k=\(record.keyTypeName) but the signature uses \(signature.algorithm)."))
+        }
+        if let hashes = record.hashAlgorithms, !record.allowsHashAlgorithm("sha256") {
+            return .failure(Failure(result: .permerror, reason: .keyHashMismatch,
+                explanation: "The key at \(keyName) allows only h=\(hashes.joined(separator: ":")), not sha256."))
+        }
+        guard record.serviceTypes.contains("*") || record.serviceTypes.contains("email") else {
+            return .failure(Failure(result: .permerror, reason: .keyServiceMismatch,
+                explanation: "The key at \(keyName) is not for email (s=\(record.serviceTypes.joined(separator: ":")))."))
+        }
+        if record.requiresStrictIdentity, !Self.identityDomainEqualsDomain(signature) {
+            // RFC 6376 §3.6.1 t=s: the i= domain must equal d=, not be a subdomain of it.
+            return .failure(Failure(result: .permerror, reason: .keyStrictIdentity,
+                explanation: "The key at \(keyName) has t=s, so i= must be exactly in \(signature.domain)."))
+        }
+        let key: DKIMPublicKey
+        do {
+            key = try record.publicKey()
+        } catch let error as DKIMError where error.code == .keyTooLarge {
+            return .failure(Failure(result: .permerror, reason: .keyTooLarge, explanation: error.reason))
+        } catch {
+            return .failure(Failure(result: .permerror, reason: .keyMalformed,
+                                    explanation: "The key at \(keyName) cannot be read: \(error)."))
+        }
+        report.keyBits = key.bits
+        if key.type == .rsa {
+            let floor = max(options.minimumKeyBits, 1024)  // RFC 8301 §3.2
+            guard key.bits >= floor else {
+                return .failure(Failure(result: .permerror, reason: .keyTooSmall,
+                    explanation: "The key at \(keyName) has \(key.bits) bits; at least \(floor) are required (RFC 8301 §3.2)."))
+            }
+            guard key.bits <= 8192 else {
+                return .failure(Failure(result: .permerror, reason: .keyTooLarge,
+                    explanation: "The key at \(keyName) has \(key.bits) bits; more than 8192 are refused."))
+            }
+            if key.bits < 2048 {
+                report.warn("key-under-2048-bits",
+                            "The key at \(keyName) has \(key.bits) bits; 2048 or more is recommended (RFC 8301 §3.2).")
+            }
+        }
+        return .success(key)
+    }
+
+    private static func identityDomainEqualsDomain(_ signature: DKIMSignature) -> Bool {
+        guard let identity = signature.identity else { return true }  // default i= is "@" + d
+        guard let at = identity.lastIndex(of: "@") else { return false }
+        return identity[identity.index(after: at)...].lowercased() == signature.domain.lowercased()
+    }
+}

@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import DKIMCore
+
+/// Why a file could not be read or written; the command maps it to a sysexits code.
+struct FileIOError: Error, CustomStringConvertible {
+    enum Kind {
+        /// The input is missing or unreadable (EX_NOINPUT, 66).
+        case input
+        /// The output cannot be created or written (EX_CANTCREAT, 73).
+        case output
+    }
+
+    let kind: Kind
+    let description: String
+
+    static func input(_ path: String, _ code: Int32 = errno) -> FileIOError {
+        FileIOError(kind: .input, description: "cannot read \(path): \(String(cString: strerror(code)))")
+    }
+
+    static func output(_ path: String, _ code: Int32 = errno) -> FileIOError {
+        FileIOError(kind: .output, description: "cannot write \(path): \(String(cString: strerror(code)))")
+    }
+}
+
+/// A message file opened for reading in chunks, or standard input for "-".
+struct MessageReader: ~Copyable {
+    static let chunkSize = 1 << 20
+
+    let path: String
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+
+    init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            descriptor = STDIN_FILENO
+            ownsDescriptor = false
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError.input(path) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw FileIOError(kind: .input, description: "cannot read \(path): it is a directory")
+        }
+        descriptor = fd
+        ownsDescriptor = true
+    }
+
+    deinit {
+        if ownsDescriptor { close(descriptor) }
+    }
+
+    /// Calls `body` with each chunk until the end of the file.
+    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError.input(path)
+            }
+            if count == 0 { return }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
+    }
+
+    /// Reads the whole file.
+    func readAll() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try forEachChunk { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+}
+
+extension MessageReader {
+    /// Reads a whole file or standard input, mapping failures to ``FileIOError``.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let file = try MessageReader(path: path)
+        return try file.readAll()
+    }
+}
+
+/// A message output written to a temporary file beside the destination and renamed over it on ``commit()``,
+/// so a failure never leaves a half-written file; or standard output for nil. (Whole small files such as keys
+/// go through ``OutputFile`` instead.)
+struct MessageWriter: ~Copyable {
+    let path: String?
+    private let temporaryPath: String?
+    private let descriptor: Int32
+    private let overwrite: Bool
+    private var committed = false
+
+    /// Opens the output.
+    ///
+    /// - Parameters:
+    ///   - path: the destination, or nil for standard output.
+    ///   - overwrite: replace an existing file; otherwise an existing destination is an error.
+    ///   - mode: permission bits of the new file.
+    init(path: String?, overwrite: Bool, mode: mode_t = 0o644) throws {
+        self.path = path
+        self.overwrite = overwrite
+        guard let path else {
+            temporaryPath = nil
+            descriptor = STDOUT_FILENO
+            return
+        }
+        if !overwrite, access(path, F_OK) == 0 {
+            throw FileIOError(kind: .output, description: "\(path) already exists; use --force to replace it")
+        }
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return mkstemp(base)
+        }
+        guard fd >= 0 else { throw FileIOError.output(path) }
+        // mkstemp creates 0600; widen only when the caller asked for a wider mode.
+        if mode != 0o600, fchmod(fd, mode) != 0 {
+            let code = errno
+            close(fd)
+            throw FileIOError.output(path, code)
+        }
+        temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        descriptor = fd
+    }
+
+    deinit {
+        if let temporaryPath {
+            close(descriptor)
+            if !committed { unlink(temporaryPath) }
+        }
+    }
+
+    /// Writes all bytes.
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        guard let base = bytes.baseAddress else { return }
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError.output(path ?? "standard output")
+            }
+            offset += written
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Makes the output visible at its path (atomic rename), after flushing it to disk.
+    mutating func commit() throws {
+        guard let path, let temporaryPath else { return }
+        guard fsync(descriptor) == 0 else { throw FileIOError.output(path) }
+        if overwrite {
+            guard rename(temporaryPath, path) == 0 else { throw FileIOError.output(path) }
+        } else {
+            // link(2) fails with EEXIST instead of replacing a file that appeared while we were writing.
+            guard link(temporaryPath, path) == 0 else {
+                let code = errno
+                throw code == EEXIST
+                    ? FileIOError(kind: .output, description: "\(path) already exists; use --force to replace it")
+                    : .output(path, code)
+            }
+            unlink(temporaryPath)
+        }
+        committed = true
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+@testable import DKIMCore
+
+/// Known-answer tests for the two DKIM signature algorithms.
+@Suite struct CryptoSignatureTests {
+    // RFC 8032 §7.1, TEST 1 (empty message).
+    static let rfc8032Secret = CryptoVectors.hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    static let rfc8032Public = CryptoVectors.hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    static let rfc8032Signature = CryptoVectors.hex(
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+            + "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    )
+
+    @Test func ed25519RFC8032Test1() throws {
+        let key = try DKIMPrivateKey(ed25519RawRepresentation: Self.rfc8032Secret)
+        #expect(key.publicKey.keyRecordData == Self.rfc8032Public)
+        #expect(try key.ed25519Signature(forMessage: []) == Self.rfc8032Signature)
+        let publicKey = try DKIMPublicKey(ed25519RawRepresentation: Self.rfc8032Public)
+        #expect(publicKey.isValidEd25519Signature(Self.rfc8032Signature, forMessage: []))
+        var tampered = Self.rfc8032Signature
+        tampered[0] ^= 1
+        #expect(!publicKey.isValidEd25519Signature(tampered, forMessage: []))
+        #expect(!publicKey.isValidEd25519Signature(Self.rfc8032Signature, forMessage: [0]))
+    }
+
+    /// `openssl dgst -sha256 -sign` is RSASSA-PKCS1-v1_5, which is deterministic: our bytes must match exactly.
+    @Test func rsaSHA256MatchesOpenSSLDgst() throws {
+        let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("rsa2048-pkcs8.pem"))
+        let digest = SHA256.hash(try CryptoVectors.bytes("message.txt"))
+        let expected = try CryptoVectors.bytes("message.rsa2048-pkcs8.sha256.sig")
+        #expect(try key.signature(forDigest: digest) == expected)
+        #expect(key.publicKey.isValidSignature(expected, forDigest: digest))
+    }
+
+    /// `openssl pkeyutl -sign -rawin` over the 32 digest bytes: the RFC 8463 §3 ed25519-sha256 construction.
+    @Test func ed25519SHA256MatchesOpenSSLPkeyutl() throws {
+        let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("ed25519-pkcs8.pem"))
+        let digest = SHA256.hash(try CryptoVectors.bytes("message.txt"))
+        #expect(digest == (try CryptoVectors.bytes("message.sha256")))
+        let expected = try CryptoVectors.bytes("message.sha256.ed25519.sig")
+        #expect(try key.signature(forDigest: digest) == expected)
+        let publicKey = try DKIMPublicKey(derRepresentation: CryptoVectors.bytes("ed25519.spki.der"))
+        #expect(publicKey.isValidSignature(expected, forDigest: digest))
+    }
+
+    @Test(arguments: ["rsa2048-pkcs8.pem", "ed25519-pkcs8.pem"])
+    func verifyRejectsTamperingAndWrongLengths(name: String) throws {
+        let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text(name))
+        let digest = SHA256.hash(Array("header data".utf8))
+        let signature = try key.signature(forDigest: digest)
+        #expect(key.publicKey.isValidSignature(signature, forDigest: digest))
+        var flipped = signature
+        flipped[flipped.count / 2] ^= 0x80
+        #expect(!key.publicKey.isValidSignature(flipped, forDigest: digest))
+        var otherDigest = digest
+        otherDigest[31] ^= 1
+        #expect(!key.publicKey.isValidSignature(signature, forDigest: otherDigest))
+        #expect(!key.publicKey.isValidSignature(Array(signature.dropLast()), forDigest: digest))
+        #expect(!key.publicKey.isValidSignature([], forDigest: digest))
+        #expect(!key.publicKey.isValidSignature(signature, forDigest: Array(digest.dropLast())))
+        #expect(throws: DKIMError(.invalidOption, "")) { try key.signature(forDigest: [1, 2, 3]) }
+    }
+
+    @Test func wrongKeyDoesNotVerify() throws {
+        let signer = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("rsa2048-pkcs8.pem"))
+        let other = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("rsa2048-pkcs1.pem"))
+        let digest = SHA256.hash(Array("x".utf8))
+        let signature = try signer.signature(forDigest: digest)
+        #expect(!other.publicKey.isValidSignature(signature, forDigest: digest))
+        let ed = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("ed25519-pkcs8.pem"))
+        #expect(!ed.publicKey.isValidSignature(signature, forDigest: digest))
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Reads the committed test keys and signatures under `TestVectors/keys/` (exact bytes, via `#filePath`).
+enum CryptoVectors {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .appendingPathComponent("TestVectors/keys")
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+
+    static func text(_ name: String) throws -> String {
+        String(decoding: try bytes(name), as: UTF8.self)
+    }
+
+    static func hex(_ string: String) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = string.startIndex
+        while index < string.endIndex {
+            let next = string.index(index, offsetBy: 2)
+            if let byte = UInt8(string[index..<next], radix: 16) { result.append(byte) }
+            index = next
+        }
+        return result
+    }
+}
