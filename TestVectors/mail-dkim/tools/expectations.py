@@ -53,12 +53,13 @@ def validate(t):
         if len(parts) > 2 or any(p not in ('simple', 'relaxed') for p in parts):
             return 'c=%s names an unknown canonicalization (RFC 6376 §3.5: simple or relaxed)' % t['c']
     if 'from' not in [x.strip().lower() for x in t['h'].split(':')]:
-        return 'h= does not include From (RFC 6376 §5.4, §6.1.1)'
+        return ('from-not-signed', 'h= does not include From (RFC 6376 §5.4, §6.1.1)')
     if 'i' in t:
         ident = qp_decode(t['i'])
         dom = ident.rpartition('@')[2]
         if not same_or_sub(dom, t['d']):
-            return 'i=%s is not in d=%s or a subdomain of it (RFC 6376 §3.5, §6.1.1)' % (ident, t['d'])
+            return ('identity-outside-domain',
+                    'i=%s is not in d=%s or a subdomain of it (RFC 6376 §3.5, §6.1.1)' % (ident, t['d']))
     if 'q' in t:
         methods = [m.strip().lower() for m in t['q'].split(':')]
         if 'dns/txt' not in methods:
@@ -150,7 +151,9 @@ for fn, m in facts.items():
             t = s['tags']
             alg = t.get('a', '').lower()
             fault = validate(t)
-            if fault:
+            if isinstance(fault, tuple):
+                e.update(result='permerror', reason=fault[0], why=fault[1])
+            elif fault:
                 e.update(result='permerror', reason='malformed-signature', why=fault)
             elif alg == 'rsa-sha1':
                 e.update(result='permerror', reason='algorithm-forbidden',
