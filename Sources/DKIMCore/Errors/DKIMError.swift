@@ -24,6 +24,10 @@ public struct DKIMError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let malformedTagList = Code(rawValue: "malformed-tag-list")
         /// A DKIM-Signature field (RFC 6376 §3.5) could not be parsed or is invalid.
         public static let malformedSignature = Code(rawValue: "malformed-signature")
+        /// A DKIM-Signature's `h=` does not name From (RFC 6376 §5.4, §6.1.1); a kind of malformed signature.
+        public static let fromNotSigned = Code(rawValue: "from-not-signed")
+        /// A DKIM-Signature's `i=` is not in `d=` or a subdomain of it (RFC 6376 §3.5); a kind of malformed signature.
+        public static let identityOutsideDomain = Code(rawValue: "identity-outside-domain")
         /// The message could not be split into header fields and body.
         public static let malformedMessage = Code(rawValue: "malformed-message")
         /// The message has no From header field, which every DKIM signature must cover (RFC 6376 §5.4).

@@ -129,7 +129,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.signedHeaders = try Self.colonList(tag("h"), validatingFieldNames: true)
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
         guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else {
-            throw Self.malformed("h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
+            throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 
         if let i = tags["i"] {
@@ -385,7 +385,8 @@ extension DKIMSignature {
         }
         let identityDomain = try domainName(Array(decoded[(at + 1)...]), tag: "i", minimumLabels: 2)
         guard isSameOrSubdomain(identityDomain, of: domain) else {
-            throw malformed("i=\(text) is not in d=\(domain) or one of its subdomains (RFC 6376 §3.5, §6.1.1)")
+            throw DKIMError(.identityOutsideDomain,
+                            "i=\(text) is not in d=\(domain) or one of its subdomains (RFC 6376 §3.5, §6.1.1)")
         }
         return text
     }
