@@ -30,13 +30,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A real DNS server (dnsmasq) on 127.0.0.1 for the tests of both test targets; not a product.
+        .target(
+            name: "DNSTestServer",
+            path: "Tests/DNSTestServer"
+        ),
         .testTarget(
             name: "DKIMCoreTests",
-            dependencies: ["DKIMCore"]
+            dependencies: ["DKIMCore", "DNSTestServer"]
         ),
         .testTarget(
             name: "dkimtoolTests",
-            dependencies: ["dkimtool", "DKIMCore"]
+            dependencies: ["dkimtool", "DKIMCore", "DNSTestServer"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DKIMCore
+import DNSTestServer
 
 /// Reads a TestVectors/keys/*.p.txt value (a DKIM p= produced by the openssl CLI).
 private func publicKey(_ name: String) throws -> String {

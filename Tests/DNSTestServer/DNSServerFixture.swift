@@ -22,15 +22,15 @@ import Glibc
 ///
 /// The servers are stopped by PID in ``stop()`` and `deinit`. When dnsmasq is not installed, the
 /// initialiser throws an error telling to run `scripts/install-deps`: DNS tests fail, they never skip.
-final class DNSServerFixture: @unchecked Sendable {
-    struct FixtureError: Error, CustomStringConvertible {
-        let description: String
+public final class DNSServerFixture: @unchecked Sendable {
+    public struct FixtureError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// `127.0.0.1:PORT`, the value for `--nameserver`.
-    let nameserver: String
+    public let nameserver: String
     /// The port the front server listens on (UDP and TCP).
-    let port: UInt16
+    public let port: UInt16
 
     private var processes: [Child] = []
     private var blackholeSocket: Int32 = -1
@@ -41,7 +41,7 @@ final class DNSServerFixture: @unchecked Sendable {
     private static let rootTrustAnchor = "20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
 
     /// Starts the servers; throws when dnsmasq is missing, the input cannot be served, or startup fails.
-    init(
+    public init(
         records: [(name: String, strings: [String])],
         nodata: [String] = [],
         cnames: [(alias: String, target: String)] = [],
@@ -125,7 +125,7 @@ final class DNSServerFixture: @unchecked Sendable {
     deinit { stop() }
 
     /// Stops the servers (SIGTERM by PID, then SIGKILL if needed) and closes the blackhole socket.
-    func stop() {
+    public func stop() {
         lock.lock()
         defer { lock.unlock() }
         for process in processes { Self.terminate(process) }
