@@ -2,18 +2,14 @@ import Foundation
 
 /// Reads the committed test keys and signatures under `TestVectors/keys/` (exact bytes, via `#filePath`).
 enum CryptoVectors {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("TestVectors/keys")
+    static let directory = Vectors.root.appendingPathComponent("keys")
 
     static func bytes(_ name: String) throws -> [UInt8] {
-        try [UInt8](Data(contentsOf: directory.appendingPathComponent(name)))
+        try Vectors.bytes("keys/" + name)
     }
 
     static func text(_ name: String) throws -> String {
-        String(decoding: try bytes(name), as: UTF8.self)
+        try Vectors.text("keys/" + name)
     }
 
     static func hex(_ string: String) -> [UInt8] {

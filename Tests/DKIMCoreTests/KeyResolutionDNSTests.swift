@@ -5,9 +5,7 @@ import DNSTestServer
 
 /// Reads a TestVectors/keys/*.p.txt value (a DKIM p= produced by the openssl CLI).
 private func publicKey(_ name: String) throws -> String {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("TestVectors/keys/\(name).p.txt")
-    return try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    try Vectors.text("keys/\(name).p.txt").trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Splits `text` into strings of at most `size` characters.

@@ -4,9 +4,7 @@ import Testing
 
 /// Reads a file under TestVectors/ as exact bytes.
 private func vector(_ path: String) throws -> [UInt8] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("TestVectors")
-    return Array(try Data(contentsOf: root.appendingPathComponent(path)))
+    try Vectors.bytes(path)
 }
 
 private func record(_ strings: String...) -> DNSTXTRecord {

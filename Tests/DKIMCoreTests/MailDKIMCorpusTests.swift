@@ -26,9 +26,7 @@ enum MailDKIMCorpus {
         let messages: [String: Message]
     }
 
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("TestVectors/mail-dkim")
+    static let directory = Vectors.root.appendingPathComponent("mail-dkim")
 
     /// The message file names, sorted; empty when the directory cannot be listed (``MailDKIMCorpusTests``
     /// then fails its completeness test rather than silently running nothing).

@@ -2,14 +2,10 @@ import Foundation
 import Testing
 @testable import DKIMCore
 
-/// Reads the exact bytes of a file under TestVectors/ (see TestVectors/README.md for sources).
+/// The message vectors under TestVectors/messages/ (see TestVectors/README.md for sources).
 enum MessageVectors {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("TestVectors")
-
     static func bytes(_ relativePath: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: root.appendingPathComponent(relativePath)))
+        try Vectors.bytes(relativePath)
     }
 
     static let messageNames = ["rfc6376-3.4.5", "folded-after-colon", "utf8-header", "no-body", "empty-body",

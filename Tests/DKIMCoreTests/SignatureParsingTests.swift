@@ -4,10 +4,7 @@ import Testing
 
 /// Reads a stored DKIM-Signature field and returns its bytes and the slice after the colon, without the CRLF.
 func loadSignatureVector(_ name: String) throws -> (field: [UInt8], value: ArraySlice<UInt8>) {
-    let url = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("TestVectors/signatures/\(name)")
-    let field = [UInt8](try Data(contentsOf: url))
+    let field = try Vectors.bytes("signatures/\(name)")
     let colon = try #require(field.firstIndex(of: UInt8(ascii: ":")))
     #expect(field.suffix(2) == [0x0D, 0x0A])
     return (field, field[(colon + 1)..<(field.count - 2)])
