@@ -144,19 +144,30 @@ struct KeyResolutionDNSTests {
 
     @Test func neverAnsweringServerTimesOutWithinBudget() async throws {
         let server = try fixture(try keys())
-        let dns = try SystemDNSResolver(options: .init(
-            timeout: 2, attempts: 3, nameservers: [DNSNameserver(parsing: server.nameserver)]))
-        let start = DNSExchange.monotonicNow()
-        let result = await dns.lookupTXT("silent.\(Self.zone)")
+        let options = SystemDNSResolver.Options(
+            timeout: 2, attempts: 3, nameservers: [try DNSNameserver(parsing: server.nameserver)])
+        // The resolver's own work, timed on this thread: the budget covers every retry (timeout + 1 s at most).
+        var start = DNSExchange.monotonicNow()
+        let direct = DNSExchange.lookup("silent.\(Self.zone)", options: options, deadline: start + options.timeout)
         let elapsed = DNSExchange.monotonicNow() - start
         print("KeyResolution: never-answering lookup (timeout 2 s, 3 attempts) took \(elapsed) s")
-        guard case .temporaryFailure(let reason) = result else {
-            Issue.record("expected a temporary failure, got \(result)")
+        guard case .temporaryFailure(let reason) = direct else {
+            Issue.record("expected a temporary failure, got \(direct)")
             return
         }
         #expect(reason.contains("timed out"))
         #expect(elapsed < 3.0)
         #expect(elapsed > 1.5)
+
+        // Through the async API the same answer comes back; the bound is looser only because resuming the test
+        // task waits for a cooperative thread, which other tests running in parallel may be using.
+        start = DNSExchange.monotonicNow()
+        let result = await (try SystemDNSResolver(options: options)).lookupTXT("silent.\(Self.zone)")
+        guard case .temporaryFailure = result else {
+            Issue.record("expected a temporary failure, got \(result)")
+            return
+        }
+        #expect(DNSExchange.monotonicNow() - start < 6.0)
     }
 
     @Test func closedPortIsTemporaryAndQuick() async throws {
@@ -169,7 +180,8 @@ struct KeyResolutionDNSTests {
             Issue.record("expected a temporary failure, got \(result)")
             return
         }
-        #expect(DNSExchange.monotonicNow() - start < 2.5)
+        // ICMP ends the wait long before the 2 s timeout; the margin covers a loaded test machine.
+        #expect(DNSExchange.monotonicNow() - start < 4)
     }
 
     @Test func cnameInTheAnswerIsFollowed() async throws {
@@ -210,7 +222,8 @@ struct KeyResolutionDNSTests {
             group.addTask { strings(await dns.lookupTXT("ed25519.\(Self.zone)")) == [keys.ed25519] }
             for try await ok in group { #expect(ok) }
         }
-        #expect(DNSExchange.monotonicNow() - start < 4)
+        // Serialised they would take 10 × 2 s; in parallel one timeout, plus slack for a loaded test machine.
+        #expect(DNSExchange.monotonicNow() - start < 8)
     }
 }
 

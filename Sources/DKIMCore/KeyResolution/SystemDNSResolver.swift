@@ -80,12 +80,14 @@ public struct SystemDNSResolver: DKIMKeyResolver {
         case .failure(let error): return .permanentFailure(error.sentence)
         }
         let options = options
+        // The budget starts now, so time spent waiting for a thread counts against the timeout too.
+        let deadline = DNSExchange.monotonicNow() + options.timeout
         // A private serial queue per lookup runs on an overcommitting Dispatch thread: a lookup blocked in
         // poll(2) neither holds a cooperative-pool thread nor waits behind other blocked lookups (the global
         // concurrent queues run only as many threads as there are cores).
         return await withCheckedContinuation { continuation in
             DispatchQueue(label: "DKIMCore.SystemDNSResolver.lookup").async {
-                continuation.resume(returning: DNSExchange.lookup(normalized, options: options))
+                continuation.resume(returning: DNSExchange.lookup(normalized, options: options, deadline: deadline))
             }
         }
     }
@@ -109,8 +111,7 @@ enum DNSExchange {
     /// RFC 1035 §2.3.4: a UDP message is at most 512 octets without EDNS; TCP messages at most 65535.
     static let maxMessage = 65_535
 
-    static func lookup(_ name: String, options: SystemDNSResolver.Options) -> TXTLookupResult {
-        let deadline = monotonicNow() + options.timeout
+    static func lookup(_ name: String, options: SystemDNSResolver.Options, deadline: Double) -> TXTLookupResult {
         let servers: [Server]
         switch resolveServers(options.nameservers) {
         case .success(let list): servers = list
