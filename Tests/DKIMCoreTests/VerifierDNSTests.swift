@@ -104,7 +104,8 @@ struct VerifierDNSTests {
 
     static func verify(_ message: [UInt8], through server: DNSServerFixture) async throws -> MessageVerification {
         let resolver = try SystemDNSResolver(nameserver: server.nameserver, timeout: timeout)
-        return try await DKIMVerifier(options: VerifyOptions(resolver: resolver, clock: { now })).verify(message: message)
+        let verifier = DKIMVerifier(options: VerifyOptions(resolver: resolver, clock: { now }))
+        return try await verifier.verify(message: message)
     }
 
     // MARK: Cases
