@@ -199,10 +199,15 @@ struct VerifierDNSTests {
         defer { server.stop() }
         let signed = try Self.sign(selector: "silent", key: try Self.privateKey("test-rsa2048"))
 
-        let clock = ContinuousClock()
-        let start = clock.now
-        let outcome = try await Self.verify(signed, through: server)
-        let elapsed = start.duration(to: clock.now)
+        // Measured on an executor of its own: other tests of the process block the (2-thread) cooperative pool
+        // for seconds at a time (process runs, fixture start-up), which would delay the resumption after the
+        // lookup and be counted as lookup time.
+        let (outcome, elapsed) = try await withTaskExecutorPreference(DedicatedExecutor()) {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let outcome = try await Self.verify(signed, through: server)
+            return (outcome, start.duration(to: clock.now))
+        }
         print("VerifierDNS: never-answering name (timeout \(Self.timeout) s) took \(elapsed)")
 
         #expect(outcome.result == .temperror)
@@ -225,5 +230,16 @@ struct VerifierDNSTests {
         #expect(outcome.signatures.map(\.algorithm) == ["ed25519-sha256", "rsa-sha256"])
         #expect(outcome.signatures.map(\.selector) == ["brisbane", "test"])
         #expect(outcome.signatures.map(\.keyBits) == [256, 1024])
+    }
+}
+
+/// Runs the jobs of the tasks that prefer it on a serial Dispatch queue of its own, outside the cooperative pool.
+final class DedicatedExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "VerifierDNSTests.DedicatedExecutor")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -69,6 +69,26 @@ struct VerifyDNSCommandTests {
                     + extra + [file])
     }
 
+    /// Runs `body` on a thread of its own and measures its wall time there: a test blocked in a child process
+    /// would otherwise hold one of the few cooperative-pool threads the other tests of the process need.
+    static func timedOffPool(_ body: @escaping @Sendable () throws -> CLI.Result) async throws
+        -> (CLI.Result, Duration)
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                let clock = ContinuousClock()
+                let start = clock.now
+                do {
+                    let result = try body()
+                    continuation.resume(returning: (result, start.duration(to: clock.now)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
+    }
+
     // MARK: verify
 
     @Test func passingSignatureExitsZero() throws {
@@ -81,16 +101,13 @@ struct VerifyDNSCommandTests {
         #expect(result.stdout.contains("signature 1: pass d=example.com s=rsa2048 a=rsa-sha256"), "\(result.stdout)")
     }
 
-    @Test func neverAnsweringNameExits75WithinTimeoutPlusOneSecond() throws {
+    @Test func neverAnsweringNameExits75WithinTimeoutPlusOneSecond() async throws {
         let server = try Self.fixture()
         defer { server.stop() }
         let directory = try CLI.temporaryDirectory()
         let file = try Self.signedFile(selector: "silent", key: "test-rsa2048", in: directory)
 
-        let clock = ContinuousClock()
-        let start = clock.now
-        let result = try Self.verify(file, through: server)
-        let elapsed = start.duration(to: clock.now)
+        let (result, elapsed) = try await Self.timedOffPool { try Self.verify(file, through: server) }
         print("VerifyDNSCommand: dkimtool verify, never-answering name (--timeout 2) took \(elapsed) wall time")
 
         #expect(result.status == 75, "\(result.stdout)\(result.stderr)")
