@@ -232,14 +232,3 @@ struct VerifierDNSTests {
         #expect(outcome.signatures.map(\.keyBits) == [256, 1024])
     }
 }
-
-/// Runs the jobs of the tasks that prefer it on a serial Dispatch queue of its own, outside the cooperative pool.
-final class DedicatedExecutor: TaskExecutor {
-    private let queue = DispatchQueue(label: "VerifierDNSTests.DedicatedExecutor")
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
-    }
-}
