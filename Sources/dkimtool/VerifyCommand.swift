@@ -53,7 +53,7 @@ struct VerifyCommand: AsyncParsableCommand {
         for path in files.isEmpty ? ["-"] : files {
             do {
                 // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
-                let message = LineEndings.normalizeToCRLF(try MessageReader.readAll(path))
+                let message = LineEndings.normalizeToCRLF(Self.droppingEnvelopeLine(try MessageReader.readAll(path)))
                 let outcome = try await verifier.verify(message: message)
                 tally.add(outcome.result)
                 switch format {
@@ -66,6 +66,15 @@ struct VerifyCommand: AsyncParsableCommand {
             }
         }
         if let status = tally.exitCode { throw status }
+    }
+}
+
+extension VerifyCommand {
+    /// Mail clients (Thunderbird, mutt) save messages with the mbox envelope line `From sender date` first
+    /// (RFC 4155); it is not a header field and was not signed, so it is set aside before verifying.
+    static func droppingEnvelopeLine(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.starts(with: Array("From ".utf8)), let newline = bytes.firstIndex(of: 10) else { return bytes }
+        return Array(bytes[(newline + 1)...])
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DKIMCore
 
@@ -104,5 +105,40 @@ import Testing
         try stream.update(Self.message)
         _ = try stream.finish()
         #expect(throws: DKIMError(.misuse, "")) { try stream.update(Self.message) }
+    }
+}
+
+/// The streaming signer and the one-shot signer agree on every interop message shape, at several chunkings,
+/// for both canonicalizations of the body.
+@Suite struct SignerStreamingTests {
+    static let shapes: [String] = {
+        let directory = Vectors.root.appendingPathComponent("interop/shapes").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }()
+
+    @Test func thereAreShapes() {
+        #expect(Self.shapes.count >= 18)
+    }
+
+    @Test(arguments: shapes)
+    func streamingEqualsOneShot(_ name: String) throws {
+        let message = LineEndings.normalizeToCRLF(try Vectors.bytes("interop/shapes/" + name))
+        for canonicalization in [Canonicalization.relaxed, .simple] {
+            var options = try SignerTests.options("keys/ed25519-pkcs8.pem")
+            options.canonicalization = canonicalization
+            options.includeBodyLength = true
+            let signer = try DKIMSigner(options: options)
+            let oneShot = try signer.signatureField(for: message)
+            for chunkSize in [1, 2, 3, 5, 13, 64, 4096] {
+                var stream = signer.makeStream()
+                var offset = 0
+                while offset < message.count {
+                    let end = min(offset + chunkSize, message.count)
+                    try stream.update(Array(message[offset..<end]))
+                    offset = end
+                }
+                #expect(try stream.finish() == oneShot, "\(name) \(canonicalization) chunk \(chunkSize)")
+            }
+        }
     }
 }

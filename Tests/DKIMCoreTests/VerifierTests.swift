@@ -155,3 +155,45 @@ import Testing
         #expect(AuthenticationResults.identityValue("a b@example.com") == "\"a b@example.com\"")
     }
 }
+
+@Suite struct VerifierKeySizeAndSigningTests {
+    @Test(arguments: [
+        ("keys/rsa512.spki.b64", VerificationReason.keyTooSmall),          // RFC 8301 §3.2
+        ("keys/rsa9000-synthetic.spki.b64", VerificationReason.keyTooLarge),
+    ])
+    func rsaKeySizesOutsideTheBoundsArePermanentErrors(path: String, reason: VerificationReason) async throws {
+        let p = try Vectors.text(path).trimmingCharacters(in: .whitespacesAndNewlines)
+        var results = try VerifierTests.rfc8463Resolver().answers
+        results["test._domainkey.football.example.com"] = .records([DNSTXTRecord(strings: [Array("v=DKIM1; k=rsa; p=\(p)".utf8)])])
+        let outcome = try await VerifierTests.verify(Vectors.bytes("rfc8463/signed.eml"),
+                                                     resolver: MemoryResolver(results: results))
+        #expect(outcome.signatures[1].result == .permerror)
+        #expect(outcome.signatures[1].reason == reason)
+    }
+
+    @Test func minimumKeyBitsOptionRaisesTheFloor() async throws {
+        var options = VerifyOptions(resolver: try VerifierTests.rfc8463Resolver(), clock: { 1_700_000_000 })
+        options.minimumKeyBits = 2048
+        let outcome = try await DKIMVerifier(options: options).verify(message: Vectors.bytes("rfc8463/signed.eml"))
+        #expect(outcome.signatures.map(\.reason) == [nil, .keyTooSmall])
+    }
+
+    /// Signing an already signed message with a second key adds a second valid signature (RSA then Ed25519).
+    @Test func twoSignaturesFromTwoKeysBothVerify() async throws {
+        let rsa = try DKIMPrivateKey(pemRepresentation: Vectors.text("keys/rsa2048-pkcs8.pem"))
+        let ed = try DKIMPrivateKey(pemRepresentation: Vectors.text("keys/ed25519-pkcs8.pem"))
+        var first = SignOptions(domain: "example.com", selector: "rsa", key: rsa)
+        first.clock = { 1_700_000_000 }
+        var second = SignOptions(domain: "example.com", selector: "ed", key: ed)
+        second.clock = { 1_700_000_000 }
+        let once = try DKIMSigner(options: first).sign(message: SignerTests.message)
+        let twice = try DKIMSigner(options: second).sign(message: once)
+        let resolver = MemoryResolver([
+            "rsa._domainkey.example.com": [try DKIMKeyRecord(publicKey: rsa.publicKey).oneLineValue],
+            "ed._domainkey.example.com": [try DKIMKeyRecord(publicKey: ed.publicKey).oneLineValue],
+        ])
+        let outcome = try await VerifierTests.verify(twice, resolver: resolver)
+        #expect(outcome.signatures.map(\.result) == [.pass, .pass])
+        #expect(outcome.signatures.map(\.algorithm) == ["ed25519-sha256", "rsa-sha256"])
+    }
+}

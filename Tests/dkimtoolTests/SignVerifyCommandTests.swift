@@ -131,6 +131,14 @@ import Testing
         #expect(result.stdout.contains("dkim=none"))
     }
 
+    @Test func savedMessageWithAnMboxEnvelopeLineVerifies() throws {
+        let input = try write("m.eml", Self.lfMessage)
+        let signed = try CLI.run(["sign", "--domain", "example.com", "--selector", "mail", "--key", key, input])
+        let saved = try write("saved.eml", "From joe@example.com Sat Nov 28 10:00:00 2026\n" + signed.stdout)
+        let result = try CLI.run(["verify", "--txt-records", records, saved])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
     @Test func jsonIsValidForHostileInput() throws {
         let hostile = "DKIM-Signature: v=1; a=rsa-sha256; d=\"ev\u{1}il\\\";\n s=x\u{7f}; h=from; bh=AAAA; b=AAAA\n"
             + Self.lfMessage
