@@ -199,7 +199,7 @@ enum OutputFile {
         return lstat(path, &status) == 0
     }
 
-    private static func errnoDescription() -> String {
+    static func errnoDescription() -> String {
         String(cString: strerror(errno))
     }
 }

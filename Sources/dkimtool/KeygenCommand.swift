@@ -61,6 +61,13 @@ struct KeygenCommand: ParsableCommand {
         let privatePath = (outputDirectory as NSString).appendingPathComponent("\(selector).private")
         let recordPath = (outputDirectory as NSString).appendingPathComponent("\(selector).txt")
 
+        // A missing output directory is created private (0700): it is about to hold a private key.
+        if !OutputFile.exists(outputDirectory) {
+            guard mkdir(outputDirectory, 0o700) == 0 else {
+                throw Console.fail("cannot create the directory \(outputDirectory): \(OutputFile.errnoDescription())",
+                                   SysExit.cannotCreateOutput)
+            }
+        }
         if !force {
             for path in [privatePath, recordPath] where OutputFile.exists(path) {
                 throw Console.fail("\(path) already exists; use --force to replace it", SysExit.cannotCreateOutput)

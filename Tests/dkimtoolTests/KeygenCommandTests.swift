@@ -136,6 +136,16 @@ import Testing
         #expect(result.status == 64)
     }
 
+    @Test func missingOutputDirectoryIsCreatedPrivate() throws {
+        let parent = try CLI.temporaryDirectory()
+        let directory = parent.appendingPathComponent("keys")
+        let result = try CLI.run(["keygen", "--domain", "example.com", "--selector", "mail", "--algorithm", "ed25519",
+                                  "--output-dir", directory.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try CLI.permissions(directory) == 0o700)
+        #expect(try CLI.permissions(directory.appendingPathComponent("mail.private")) == 0o600)
+    }
+
     @Test func missingOutputDirectoryExits73() throws {
         let result = try CLI.run(["keygen", "--domain", "example.com", "--selector", "mail", "--algorithm", "ed25519",
                                   "--output-dir", "/nonexistent/dir"])
