@@ -197,3 +197,30 @@ import Testing
         #expect(outcome.signatures.map(\.algorithm) == ["ed25519-sha256", "rsa-sha256"])
     }
 }
+
+@Suite struct SignatureBlankingTests {
+    /// RFC 6376 §3.7: b= is deleted with all surrounding white space, so white space around the value (as some
+    /// signers write it, or as a relay may refold it) does not change the signed data, even with simple.
+    @Test(arguments: [Canonicalization.simple, .relaxed])
+    func whitespaceAroundTheBValueIsNotSigned(_ canonicalization: Canonicalization) async throws {
+        var options = try SignerTests.options("keys/ed25519-pkcs8.pem")
+        options.canonicalization = canonicalization
+        let key = options.key
+        let signed = String(decoding: try DKIMSigner(options: options).sign(message: SignerTests.message),
+                            as: UTF8.self)
+        let resolver = MemoryResolver(["mail._domainkey.example.com": [try DKIMKeyRecord(publicKey: key.publicKey).oneLineValue]])
+        for variant in ["b= ", "b=\r\n\t", "b=  \r\n "] {
+            let changed = signed.replacingOccurrences(of: "; b=", with: "; " + variant)
+            #expect(changed != signed)
+            let outcome = try await VerifierTests.verify(Array(changed.utf8), resolver: resolver)
+            #expect(outcome.result == .pass, "\(canonicalization) \(variant.debugDescription)")
+        }
+    }
+
+    @Test func widening() {
+        let value: ArraySlice<UInt8> = Array(" a=1; b= \r\n xyz \t; c=2".utf8)[...]
+        #expect(HeaderHash.widenedOverWhitespace(12..<15, in: value) == 8..<17)
+        let atEnd: ArraySlice<UInt8> = Array("a=1; b=xyz  ".utf8)[...]
+        #expect(HeaderHash.widenedOverWhitespace(7..<10, in: atEnd) == 7..<12)
+    }
+}

@@ -22,12 +22,27 @@ enum HeaderHash {
             Canonicalization.appendCanonicalHeader(selected, algorithm, to: &data)
         }
         var field = signatureField
-        if let blanking, !blanking.isEmpty {
-            var raw = signatureField.raw
-            raw.removeSubrange(blanking)
-            field = try HeaderField(raw: raw)
+        if let blanking {
+            let removed = widenedOverWhitespace(blanking, in: signatureField.value)
+            if !removed.isEmpty {
+                var raw = signatureField.raw
+                raw.removeSubrange(removed)
+                field = try HeaderField(raw: raw)
+            }
         }
         data += Canonicalization.canonicalizeSignatureHeader(field, algorithm)
         return SHA256.hash(data)
+    }
+
+    /// RFC 6376 §3.7: the `b=` value is deleted "including all surrounding whitespace", so the range of the value
+    /// grows over the folding white space on both sides, up to the `=` before it and the `;` (or the end of the
+    /// field value) after it.
+    static func widenedOverWhitespace(_ range: Range<Int>, in value: ArraySlice<UInt8>) -> Range<Int> {
+        func isFWS(_ byte: UInt8) -> Bool { ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf }
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower > value.startIndex, isFWS(value[lower - 1]) { lower -= 1 }
+        while upper < value.endIndex, isFWS(value[upper]) { upper += 1 }
+        return lower..<upper
     }
 }
