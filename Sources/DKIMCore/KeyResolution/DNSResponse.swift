@@ -9,7 +9,7 @@ struct DNSResponse: Sendable {
         static let formatError: UInt8 = 1
         static let serverFailure: UInt8 = 2
         static let nameError: UInt8 = 3
-        static let notImplemented: UInt8 = 4
+        static let notImp: UInt8 = 4
         static let refused: UInt8 = 5
     }
 

@@ -171,7 +171,7 @@ enum DNSExchange {
                     refusedBy.insert(index)
                 case DNSResponse.RCode.formatError:
                     return .permanentFailure("DNS server \(server.label) answered FORMERR for \(name).")
-                case DNSResponse.RCode.notImplemented:
+                case DNSResponse.RCode.notImp:
                     return .permanentFailure("DNS server \(server.label) answered NOTIMP for \(name).")
                 default:
                     return .permanentFailure("DNS server \(server.label) answered rcode \(response.rcode) for \(name).")
