@@ -22,6 +22,7 @@ public enum Base64 {
         /// The number of base64 characters is not a multiple of four, or `=` is misplaced.
         case badPadding
 
+        /// A sentence naming the fault.
         public var description: String {
             switch self {
             case .invalidCharacter(let byte, let offset):

@@ -7,7 +7,9 @@ public protocol ByteSink {
     mutating func write(_ bytes: UnsafeRawBufferPointer)
 }
 
+/// A byte array collects what is written into it (used by tests and one-shot helpers).
 extension Array: ByteSink where Element == UInt8 {
+    /// Appends `bytes`.
     public mutating func write(_ bytes: UnsafeRawBufferPointer) {
         append(contentsOf: bytes)
     }

@@ -6,8 +6,11 @@
 public struct DKIMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable, machine-readable error code.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code as printed, e.g. `malformed-key`.
         public let rawValue: String
+        /// Creates a code from its printed form.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code as printed.
         public var description: String { rawValue }
 
         /// A private or public key could not be decoded (bad PEM, DER, base64 or key type).
@@ -59,8 +62,11 @@ public struct DKIMError: Error, Sendable, Hashable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The human reason.
     public var description: String { reason }
 
+    /// Errors are equal when their codes are, whatever the wording of the reason.
     public static func == (lhs: DKIMError, rhs: DKIMError) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code only, consistent with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

@@ -20,8 +20,11 @@ public enum DKIMResult: String, Sendable, Hashable, CaseIterable {
 ///
 /// The raw values are part of the CLI's JSON output and do not change once released.
 public struct VerificationReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The code as printed, e.g. `body-hash-mismatch`.
     public let rawValue: String
+    /// Creates a reason from its printed code.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// The code as printed.
     public var description: String { rawValue }
 
     /// The canonicalized body does not hash to `bh=` (RFC 6376 §6.1.3).
@@ -81,11 +84,13 @@ public struct VerificationWarning: Hashable, Sendable, CustomStringConvertible {
     /// A human sentence.
     public let message: String
 
+    /// Creates a warning from its code and sentence.
     public init(code: String, message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The sentence.
     public var description: String { message }
 }
 
