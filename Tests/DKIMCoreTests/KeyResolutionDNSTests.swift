@@ -3,22 +3,6 @@ import Testing
 @testable import DKIMCore
 import DNSTestServer
 
-/// Reads a TestVectors/keys/*.p.txt value (a DKIM p= produced by the openssl CLI).
-private func publicKey(_ name: String) throws -> String {
-    try Vectors.text("keys/\(name).p.txt").trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
-/// Splits `text` into strings of at most `size` characters.
-private func chunks(_ text: String, _ size: Int) -> [String] {
-    var result: [String] = []
-    var rest = Substring(text)
-    while !rest.isEmpty {
-        result.append(String(rest.prefix(size)))
-        rest = rest.dropFirst(size)
-    }
-    return result
-}
-
 private func strings(_ result: TXTLookupResult) -> [[String]]? {
     guard case .records(let records) = result else { return nil }
     return records.map { $0.strings.map { String(decoding: $0, as: UTF8.self) } }
@@ -37,9 +21,9 @@ struct KeyResolutionDNSTests {
 
     private func keys() throws -> Keys {
         Keys(
-            rsa2048: ["v=DKIM1; k=rsa; "] + chunks("p=" + (try publicKey("test-rsa2048")), 255),
-            rsa4096: ["v=DKIM1; k=rsa; "] + chunks("p=" + (try publicKey("test-rsa4096")), 250),
-            ed25519: ["v=DKIM1; k=ed25519; p=" + (try publicKey("test-ed25519"))]
+            rsa2048: TestKeyRecords.rsaRecord(try TestKeyRecords.publicKeyValue("test-rsa2048"), stringSize: 255),
+            rsa4096: TestKeyRecords.rsaRecord(try TestKeyRecords.publicKeyValue("test-rsa4096")),
+            ed25519: ["v=DKIM1; k=ed25519; p=" + (try TestKeyRecords.publicKeyValue("test-ed25519"))]
         )
     }
 
@@ -98,7 +82,7 @@ struct KeyResolutionDNSTests {
         #expect(strings(result) == [keys.rsa4096])
         guard case .records(let records) = result else { return }
         #expect(records[0].strings.count == 4)
-        let expected = "v=DKIM1; k=rsa; p=" + (try publicKey("test-rsa4096"))
+        let expected = "v=DKIM1; k=rsa; p=" + (try TestKeyRecords.publicKeyValue("test-rsa4096"))
         #expect(String(decoding: records[0].joined, as: UTF8.self) == expected)
         #expect(records[0].joined.count > 512)
     }

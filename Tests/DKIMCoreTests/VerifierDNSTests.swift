@@ -33,32 +33,16 @@ struct VerifierDNSTests {
         try DKIMPrivateKey(pemRepresentation: Vectors.text("keys/\(name).private"))
     }
 
-    /// The key's `p=` as the openssl CLI printed it (TestVectors/keys/NAME.p.txt).
-    static func publicKeyValue(_ name: String) throws -> String {
-        try Vectors.text("keys/\(name).p.txt").trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Splits `text` into strings of at most `size` bytes (the texts here are ASCII).
-    static func chunks(_ text: String, _ size: Int) -> [String] {
-        var result: [String] = []
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            result.append(String(rest.prefix(size)))
-            rest = rest.dropFirst(size)
-        }
-        return result
-    }
-
     struct Records {
         let rsa2048: [String]
         let rsa4096: [String]
         let ed25519: [String]
 
         init() throws {
-            rsa2048 = ["v=DKIM1; k=rsa; "] + chunks("p=" + (try publicKeyValue("test-rsa2048")), 255)
+            rsa2048 = TestKeyRecords.rsaRecord(try TestKeyRecords.publicKeyValue("test-rsa2048"), stringSize: 255)
             // 736 base64 bytes: four strings of at most 250, so the record is one RRset entry of several strings.
-            rsa4096 = ["v=DKIM1; k=rsa; "] + chunks("p=" + (try publicKeyValue("test-rsa4096")), 250)
-            ed25519 = ["v=DKIM1; k=ed25519; p=" + (try publicKeyValue("test-ed25519"))]
+            rsa4096 = TestKeyRecords.rsaRecord(try TestKeyRecords.publicKeyValue("test-rsa4096"))
+            ed25519 = ["v=DKIM1; k=ed25519; p=" + (try TestKeyRecords.publicKeyValue("test-ed25519"))]
         }
     }
 
@@ -70,7 +54,7 @@ struct VerifierDNSTests {
         for line in try Vectors.text("rfc8463/txt-records").split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            records.append((String(parts[0]), chunks(String(parts[1]), 255)))
+            records.append((String(parts[0]), TestKeyRecords.chunks(String(parts[1]), 255)))
         }
         return records
     }

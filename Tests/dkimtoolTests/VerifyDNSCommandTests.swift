@@ -15,41 +15,23 @@ struct VerifyDNSCommandTests {
 
     static func name(_ selector: String) -> String { "\(selector)._domainkey.\(domain)" }
 
-    /// The key's `p=` as the openssl CLI printed it (TestVectors/keys/NAME.p.txt).
-    static func publicKeyValue(_ name: String) throws -> String {
-        try String(contentsOfFile: CLI.vectorKey("\(name).p.txt"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Splits `text` into strings of at most `size` bytes (the texts here are ASCII).
-    static func chunks(_ text: String, _ size: Int) -> [String] {
-        var result: [String] = []
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            result.append(String(rest.prefix(size)))
-            rest = rest.dropFirst(size)
-        }
-        return result
-    }
-
-    static func rsaRecord(_ p: String) -> [String] { ["v=DKIM1; k=rsa; "] + chunks("p=" + p, 250) }
 
     /// One DNS server holding every case.
     static func fixture() throws -> DNSServerFixture {
-        let rsa2048 = try publicKeyValue("test-rsa2048")
+        let rsa2048 = try TestKeyRecords.publicKeyValue("test-rsa2048")
         // A key pasted with a space inside p= (legal base64 with FWS, but a paste accident to report).
         let spaced = String(rsa2048.prefix(4)) + " " + String(rsa2048.dropFirst(4))
         var records: [(name: String, strings: [String])] = [
-            (name("rsa2048"), rsaRecord(rsa2048)),
-            (name("rsa4096"), rsaRecord(try publicKeyValue("test-rsa4096"))),
-            (name("spaced"), rsaRecord(spaced)),
+            (name("rsa2048"), TestKeyRecords.rsaRecord(rsa2048)),
+            (name("rsa4096"), TestKeyRecords.rsaRecord(try TestKeyRecords.publicKeyValue("test-rsa4096"))),
+            (name("spaced"), TestKeyRecords.rsaRecord(spaced)),
         ]
         let rfc8463 = try String(contentsOfFile: CLI.packageRoot.appendingPathComponent(
             "TestVectors/rfc8463/txt-records").path, encoding: .utf8)
         for line in rfc8463.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            records.append((String(parts[0]), chunks(String(parts[1]), 255)))
+            records.append((String(parts[0]), TestKeyRecords.chunks(String(parts[1]), 255)))
         }
         return try DNSServerFixture(records: records, servfail: [name("broken")], blackhole: [name("silent")])
     }
