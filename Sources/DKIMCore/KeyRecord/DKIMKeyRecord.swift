@@ -27,22 +27,30 @@ public struct DKIMKeyRecord: Sendable, Equatable {
     public let flags: [String]
 
     /// The key type, or `nil` when ``keyTypeName`` is not one DKIM defines (RFC 6376 §3.6.1, RFC 8463 §4).
-    public var keyType: DKIMKeyType? { DKIMKeyType(rawValue: keyTypeName) }
+    ///
+    /// The names of `k=`, `h=`, `s=` and `t=` are ABNF quoted strings, which are case-insensitive
+    /// (RFC 5234 §2.3), so `k=RSA` is `rsa`. Only `v=DKIM1` is spelled with case-sensitive `%x` values.
+    public var keyType: DKIMKeyType? { DKIMKeyType(rawValue: Self.lowercased(keyTypeName)) }
     /// Whether the key is revoked: `p=` is empty (RFC 6376 §3.6.1).
     public var isRevoked: Bool { publicKeyData.isEmpty }
     /// Whether `t=y` is set: the domain is testing DKIM, and verifiers should not treat failures differently
     /// from unsigned mail (RFC 6376 §3.6.1).
-    public var isTesting: Bool { flags.contains(Self.testingFlag) }
+    public var isTesting: Bool { flags.contains { Self.lowercased($0) == Self.testingFlag } }
     /// Whether `t=s` is set: the `i=` domain must equal `d=`, not be a subdomain (RFC 6376 §3.6.1).
-    public var requiresStrictIdentity: Bool { flags.contains(Self.strictFlag) }
+    public var requiresStrictIdentity: Bool { flags.contains { Self.lowercased($0) == Self.strictFlag } }
     /// Whether the record applies to email: `s=` lists `*` or `email` (RFC 6376 §3.6.1).
-    public var appliesToEmail: Bool { serviceTypes.contains("*") || serviceTypes.contains("email") }
+    public var appliesToEmail: Bool { serviceTypes.contains { $0 == "*" || Self.lowercased($0) == "email" } }
 
     /// Whether the record allows a hash algorithm, e.g. `"sha256"`: true when `h=` is absent or lists it.
     /// - Parameter hashAlgorithm: The hash part of the signature's `a=` tag.
     /// - Returns: `true` if signatures using `hashAlgorithm` may use this key (RFC 6376 §3.6.1, §6.1.2).
     public func allowsHashAlgorithm(_ hashAlgorithm: String) -> Bool {
-        hashAlgorithms?.contains(hashAlgorithm) ?? true
+        hashAlgorithms?.contains { Self.lowercased($0) == Self.lowercased(hashAlgorithm) } ?? true
+    }
+
+    /// ASCII lowercasing, for the case-insensitive names of RFC 5234 §2.3.
+    static func lowercased(_ name: String) -> String {
+        String(decoding: name.utf8.map(ASCII.lowercased), as: UTF8.self)
     }
 
     static let testingFlag = "y"

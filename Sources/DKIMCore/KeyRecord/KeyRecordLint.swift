@@ -101,11 +101,9 @@ extension DKIMKeyRecord {
                 .keyRevoked, "p= is empty: the key is revoked and every signature made with it fails."
             ))
         } else if keyType == nil {
-            var message = "k=\(keyTypeName) is not a DKIM key type (rsa or ed25519); verifiers ignore this record."
-            if DKIMKeyType(rawValue: keyTypeName.lowercased()) != nil {
-                message += " Key types are case-sensitive: write k=\(keyTypeName.lowercased())."
-            }
-            warnings.append(KeyRecordWarning(.unknownKeyType, message))
+            warnings.append(KeyRecordWarning(
+                .unknownKeyType,
+                "k=\(keyTypeName) is not a DKIM key type (rsa or ed25519); verifiers ignore this record."))
         } else {
             warnings += keyWarnings()
         }
@@ -115,7 +113,7 @@ extension DKIMKeyRecord {
                 "t=y is set: receivers treat this domain as testing DKIM. Remove it once signing works."
             ))
         }
-        if let hashAlgorithms, !hashAlgorithms.contains("sha256") {
+        if let hashAlgorithms, !allowsHashAlgorithm("sha256") {
             warnings.append(KeyRecordWarning(
                 .sha1Only,
                 "h=\(hashAlgorithms.joined(separator: ":")) does not allow sha256; rsa-sha1 signatures are "

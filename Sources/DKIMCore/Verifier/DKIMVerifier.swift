@@ -214,7 +214,7 @@ public struct DKIMVerifier: Sendable {
             return .failure(Failure(result: .permerror, reason: .keyHashMismatch,
                 explanation: "The key at \(keyName) allows only h=\(hashes.joined(separator: ":")), not sha256."))
         }
-        guard record.serviceTypes.contains("*") || record.serviceTypes.contains("email") else {
+        guard record.appliesToEmail else {
             return .failure(Failure(result: .permerror, reason: .keyServiceMismatch,
                 explanation: "The key at \(keyName) is not for email (s=\(record.serviceTypes.joined(separator: ":")))."))
         }
