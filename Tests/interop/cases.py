@@ -54,7 +54,8 @@ def header_whitespace(data):
 def body_whitespace(data):
     # RFC 6376 §3.4.4: relaxed compresses WSP runs and drops WSP at line ends.
     head, body = _split(data)
-    body = body.replace(b"Hello Bob,", b"Hello  \t Bob,", 1).replace(b"plain CRLF message.", b"plain CRLF message. \t ", 1)
+    body = body.replace(b"Hello Bob,", b"Hello  \t Bob,", 1)
+    body = body.replace(b"plain CRLF message.", b"plain CRLF message. \t ", 1)
     return head + body
 
 

@@ -255,7 +255,8 @@ static int cmd_sign(int argc, char **argv) {
         else if (strcmp(a, "--expire-after") == 0) expire = v;
         else die("unknown option", a);
     }
-    if (!key || !domain || !selector || !outdir || i >= argc) die("sign needs --key --domain --selector --out-dir IN...", NULL);
+    if (!key || !domain || !selector || !outdir || i >= argc)
+        die("sign needs --key --domain --selector --out-dir IN...", NULL);
 
     dkim_canon_t hc, bc;
     if (strncmp(canon, "simple/", 7) == 0) hc = DKIM_CANON_SIMPLE;
