@@ -278,6 +278,182 @@ def shapes():
         b"body",
     ]))
 
+
+    # ---- shapes added for the four-peer matrix (issue #5) ----
+
+    # multipart/alternative inside multipart/mixed; quoted-printable with soft
+    # line breaks and =20; a base64 text part.
+    add("mime-nested-qp-base64", crlf(std_header("mime-nested-qp-base64") + [
+        b"MIME-Version: 1.0",
+        b'Content-Type: multipart/mixed; boundary="outer"',
+        b"",
+        b"--outer",
+        b'Content-Type: multipart/alternative; boundary="inner"',
+        b"",
+        b"--inner",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"Content-Transfer-Encoding: quoted-printable",
+        b"",
+        b"Gr=C3=BC=C3=9Fe, a soft line break follows here =",
+        b"and a trailing space encoded as=20",
+        b"",
+        b"--inner",
+        b"Content-Type: text/html; charset=utf-8",
+        b"Content-Transfer-Encoding: base64",
+        b"",
+        b"PGh0bWw+PGJvZHk+PHA+SGVsbG8gQm9iLDwvcD48cD50aGlzIGlzIGh0bWwuPC9wPjwvYm9keT48",
+        b"L2h0bWw+",
+        b"",
+        b"--inner--",
+        b"",
+        b"--outer",
+        b"Content-Type: text/plain; charset=us-ascii",
+        b"Content-Transfer-Encoding: base64",
+        b'Content-Disposition: attachment; filename="note.txt"',
+        b"",
+        b"VGhpcyBpcyBhIGJhc2U2NCBlbmNvZGVkIHRleHQgYXR0YWNobWVudC4K",
+        b"",
+        b"--outer--",
+    ]))
+
+    # A 48 KiB base64 attachment in 76-column lines (deterministic octets).
+    blob = bytes((i * 7 + 3) % 256 for i in range(36 * 1024))
+    import base64 as _b64
+    encoded = _b64.b64encode(blob)
+    add("mime-attachment-48k", crlf(std_header("mime-attachment-48k") + [
+        b"MIME-Version: 1.0",
+        b'Content-Type: multipart/mixed; boundary="att"',
+        b"",
+        b"--att",
+        b"Content-Type: text/plain",
+        b"",
+        b"attached",
+        b"--att",
+        b"Content-Type: application/octet-stream",
+        b"Content-Transfer-Encoding: base64",
+        b"",
+    ] + [encoded[i:i + 76] for i in range(0, len(encoded), 76)] + [b"--att--"]))
+
+    # Twenty Received fields, each folded over three lines with tabs and
+    # spaces, above the usual fields (a long relay chain).
+    chain = []
+    for hop in range(20):
+        chain += [
+            b"Received: from hop%02d.relay.example.net (hop%02d.relay.example.net" % (hop, hop),
+            b"        [198.51.100.%d]) by hop%02d.mx.example.org (Postfix) with ESMTPS" % (hop + 1, hop + 1),
+            b"\tid Q%04dZ; Tue, 14 Nov 2023 22:%02d:%02d +0000" % (hop * 37, 59 - hop, hop),
+        ]
+    add("received-long-folded-chain", crlf(chain + std_header("received-long-folded-chain") + [b"", b"twenty hops"]))
+
+    # From variants: encoded-word display name, a comment before the address,
+    # a quoted display name with a comma, and a plain address in angle brackets.
+    add("from-encoded-word", crlf([
+        b"From: =?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <joerg@example.com>",
+        TO,
+        b"Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=",
+        DATE,
+        msgid("from-encoded-word"),
+        b"",
+        b"encoded words in From and Subject",
+    ]))
+    add("from-comment-first", crlf([
+        b"From: (Alice at work) alice@example.com (really)",
+        b'Cc: "Example, Carol" <carol@example.org>, (nobody) dave@example.org',
+        b"Reply-To: <alice+reply@example.com>",
+        b"Subject: comments around the address",
+        DATE,
+        msgid("from-comment-first"),
+        b"",
+        b"body",
+    ]))
+
+    # Header field names in capitals and mixed case: relaxed lower-cases them,
+    # simple keeps them; h= matching is case-insensitive (RFC 6376 §3.5 h=).
+    add("uppercase-header-names", crlf([
+        b"FROM: Alice Example <alice@example.com>",
+        b"tO: Bob Example <bob@example.org>",
+        b"Subject: upper-case field names (this one stays as the tamper tests expect it)",
+        b"X-MIXED-Case-NAME: value",
+        b"DaTe: Tue, 14 Nov 2023 22:13:20 +0000",
+        b"MESSAGE-ID: <uppercase-header-names@interop.example.com>",
+        b"",
+        b"body",
+    ]))
+
+    # Empty field values.
+    add("empty-header-values", crlf([
+        FROM,
+        TO,
+        b"Subject:",
+        b"Cc: ",
+        DATE,
+        msgid("empty-header-values"),
+        b"",
+        b"empty Subject and Cc",
+    ]))
+
+    # One 900-octet Subject without folding, and a References field folded
+    # over many lines.
+    refs = [b"References: <ref-0@example.org>"] + [b" <ref-%d@example.org>" % i for i in range(1, 30)]
+    add("long-unfolded-subject-references", crlf([
+        FROM,
+        TO,
+        b"Subject: " + (b"long subject " * 70)[:891],
+        DATE,
+        msgid("long-unfolded-subject-references"),
+        b"In-Reply-To: <ref-29@example.org>",
+    ] + refs + [b"", b"body"]))
+
+    # Lines that start with dots (SMTP dot-stuffing happens on the wire, not
+    # in the message: the signer sees them unstuffed).
+    add("dot-lines", crlf(std_header("dot-lines") + [
+        b"",
+        b".",
+        b"..",
+        b". leading dot and space",
+        b"...three dots",
+        b"end",
+    ]))
+
+    # Header only, bare LF, without a separator line.
+    add("header-only-lf", lf(std_header("header-only-lf")))
+
+    # Bare LF message whose last body line has no line ending.
+    add("lf-no-final-newline", lf(std_header("lf-no-final-newline") + [b"", b"first"]) + b"last without newline")
+
+    # A body of one character without a line ending.
+    add("body-one-char-no-crlf", crlf(std_header("body-one-char-no-crlf") + [b""]) + b"x")
+
+    return out
+
+
+def edge_shapes():
+    """Shapes on which some peers deviate from RFC 6376 (kept out of shapes/, used by the matrix cases only).
+
+    See docs/interop.md: dkimpy and OpenDKIM refuse a field with white space before the colon, and dkimpy
+    canonicalizes a white-space-only last line without CRLF differently under relaxed body canonicalization.
+    """
+    out = []
+
+    def add(name, data):
+        out.append((name + ".eml", data))
+
+    # White space between the field name and the colon (RFC 5322 obs-syntax;
+    # relaxed drops it, RFC 6376 §3.4.2).
+    add("wsp-before-colon", crlf([
+        FROM,
+        TO,
+        b"Subject : white space before the colon",
+        b"X-Note \t: tab and space before the colon",
+        DATE,
+        msgid("wsp-before-colon"),
+        b"",
+        b"body",
+    ]))
+
+    # A body of white space only, without a final CRLF: relaxed makes it empty.
+    add("body-wsp-only-no-crlf", crlf(std_header("body-wsp-only-no-crlf") + [b""]) + b" \t ")
+
     return out
 
 
@@ -319,6 +495,7 @@ def default_out():
 def planned(out):
     files = [(os.path.join(out, "shapes", n), d) for n, d in shapes()]
     files += [(os.path.join(out, "error-shapes", n), d) for n, d in error_shapes()]
+    files += [(os.path.join(out, "edge-shapes", n), d) for n, d in edge_shapes()]
     return files
 
 
