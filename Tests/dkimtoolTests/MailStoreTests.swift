@@ -17,7 +17,8 @@ import Testing
 
     static let expected: [MboxSplitter.Message] = [
         .init(number: 1, offset: 0, bytes: Array(
-            "Subject: one\n\nfirst line\nFrom me, a line in a paragraph\nFrom quoted once\n>From quoted twice\n\n".utf8)),
+            "Subject: one\n\nfirst line\nFrom me, a line in a paragraph\nFrom quoted once\n>From quoted twice\n\n"
+                .utf8)),
         .init(number: 2, offset: 140, bytes: Array("Subject: two\n\nno closing newline".utf8)),
     ]
 
@@ -230,8 +231,8 @@ private struct Store {
     init() throws {
         directory = try CLI.temporaryDirectory()
         let keyPath = CLI.vectorKey("ed25519-pkcs8.pem")
-        key = try DKIMPrivateKey(pemRepresentation: String(decoding: try Data(contentsOf: URL(fileURLWithPath: keyPath)),
-                                                           as: UTF8.self))
+        let pem = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+        key = try DKIMPrivateKey(pemRepresentation: String(decoding: pem, as: UTF8.self))
         let derived = try CLI.run(["record", "--key", keyPath, "--format", "json"])
         let value = try #require(
             (try JSONSerialization.jsonObject(with: Data(derived.stdout.utf8)) as? [String: Any])?["value"] as? String)
