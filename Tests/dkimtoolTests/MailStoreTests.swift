@@ -109,6 +109,10 @@ import Testing
         let result = try CLI.run(["verify", "--txt-records", store.records, mbox])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.hasPrefix(mbox + "#1@0: pass"))
+        let piped = try CLI.run(["verify", "--txt-records", store.records, "-"],
+                                stdinBytes: try Array(Data(contentsOf: URL(fileURLWithPath: mbox))))
+        #expect(piped.status == 0)
+        #expect(piped.stdout.hasPrefix("-#1@0: pass"))
 
         // Control: the same bytes read as one message (no unquoting) fail on the body hash.
         let asFile = try store.write("simple.eml", quoted)
