@@ -5,12 +5,18 @@ import DKIMCore
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify every DKIM signature of saved messages (.eml; bare-LF files accepted).",
+        abstract: "Verify every DKIM signature of saved messages, Maildirs and mbox files.",
         discussion: """
-            Prints one verdict per message: in text, a line per signature and the Authentication-Results line; \
-            in JSON, one object per message per line. Exit status: 0 every message passed; 1 a message did not \
-            pass; 75 the only failures were temporary (DNS); 65 a message could not be parsed; 66 an input is \
-            missing or unreadable; 64 usage error.
+            Arguments may be message files (.eml; bare-LF files accepted), directories (walked recursively; in a \
+            Maildir only cur/, new/ and .Folder subfolders), or mbox files (detected by a first line starting \
+            with "From ", or all files with --mbox; mboxrd ">From " quoting is undone). Each message keeps a stable \
+            identity: its path, or for an mbox path#N@offset (JSON: "file", "message", "offset"). Prints one \
+            verdict per message: in text, a line per signature and the Authentication-Results line; in JSON, one \
+            object per message per line. A summary (verdicts, signing domains, top failure reasons) follows in \
+            text when more than one message was verified, and with --summary also as a last JSON object. Exit \
+            status, the worst over all messages: 0 every message passed; 1 a message did not pass; 75 the only \
+            failures were temporary (DNS); 65 a message could not be parsed; 66 an input is missing or \
+            unreadable; 64 usage error.
             """
     )
 
@@ -31,7 +37,18 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-signatures"), help: "Evaluate at most this many signatures per message.")
     var maxSignatures: Int = 10
 
-    @Argument(help: "Message files; - or nothing for standard input.")
+    @Flag(help: "Read every input file as an mbox (files starting with a From line are read as mboxes anyway).")
+    var mbox = false
+
+    @Flag(inversion: .prefixedNo,
+          help: "Print a summary at the end (default: in text output when more than one message was verified).")
+    var summary: Bool?
+
+    @Flag(inversion: .prefixedNo,
+          help: "Show a progress line on standard error (default: when it is a terminal and the output is text).")
+    var progress: Bool?
+
+    @Argument(help: "Message files, directories (Maildir included) or mbox files; - or nothing for standard input.")
     var files: [String] = []
 
     func validate() throws {
@@ -46,36 +63,137 @@ struct VerifyCommand: AsyncParsableCommand {
         if let now { options.clock = { now } }
         options.minimumKeyBits = minKeyBits
         options.maxSignatures = maxSignatures
-        let verifier = DKIMVerifier(options: options)
-        let authservID = self.authservID ?? Console.hostName()
 
-        var tally = VerdictTally()
-        for path in files.isEmpty ? ["-"] : files {
-            do {
-                // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
-                let message = LineEndings.normalizeToCRLF(Self.droppingEnvelopeLine(try MessageReader.readAll(path)))
-                let outcome = try await verifier.verify(message: message)
-                tally.add(outcome.result)
-                switch format {
-                case .text: Console.out(VerificationText.render(outcome, file: path, authservID: authservID))
-                case .json: Console.out(try Console.json(VerifiedMessageJSON(outcome, file: path)))
-                }
-            } catch {
-                Console.report(error, context: path)
-                tally.add(error)
+        let inputs = MailStore.expand(files.isEmpty ? ["-"] : files)
+        let showProgress = progress ?? (format == .text && VerifyProgress.standardErrorIsTerminal)
+        var batch = VerifyBatch(
+            verifier: DKIMVerifier(options: options), format: format,
+            authservID: authservID ?? Console.hostName(), forceMbox: mbox,
+            progress: VerifyProgress(enabled: showProgress))
+        if showProgress { batch.progress.total = VerifyBatch.countMessages(inputs, forceMbox: mbox) }
+        for input in inputs {
+            switch input {
+            case .file(let path):
+                await batch.verifyFile(path)
+            case .unreadable(_, let message):
+                batch.failed(FileIOError(kind: .input, description: message), identity: nil)
             }
         }
-        if let status = tally.exitCode { throw status }
+        batch.progress.finish()
+        if summary ?? (format == .text && batch.summary.messages > 1) {
+            switch format {
+            case .text: Console.out(batch.summary.text())
+            case .json: Console.out(try Console.json(VerifySummaryJSON(summary: batch.summary)))
+            }
+        }
+        if let status = batch.tally.exitCode { throw status }
     }
 }
 
-extension VerifyCommand {
-    /// Mail clients (Thunderbird, mutt) save messages with the mbox envelope line `From sender date` first
-    /// (RFC 4155); it is not a header field and was not signed, so it is set aside before verifying.
-    static func droppingEnvelopeLine(_ bytes: [UInt8]) -> [UInt8] {
-        guard bytes.starts(with: Array("From ".utf8)), let newline = bytes.firstIndex(of: 10) else { return bytes }
-        return Array(bytes[(newline + 1)...])
+/// The state of one `verify` run over all its inputs: verifier, counts, summary, progress.
+struct VerifyBatch {
+    let verifier: DKIMVerifier
+    let format: OutputFormat
+    let authservID: String
+    let forceMbox: Bool
+    var progress: VerifyProgress
+    var tally = VerdictTally()
+    var summary = VerifySummary()
+
+    init(verifier: DKIMVerifier, format: OutputFormat, authservID: String, forceMbox: Bool,
+         progress: VerifyProgress) {
+        self.verifier = verifier
+        self.format = format
+        self.authservID = authservID
+        self.forceMbox = forceMbox
+        self.progress = progress
     }
+
+    /// Verifies the message or the mbox at `path`; an mbox streams, one message at a time.
+    mutating func verifyFile(_ path: String) async {
+        do {
+            var reader = try ChunkReader(path: path)
+            let first = try reader.next() ?? []
+            guard forceMbox || MboxSplitter.looksLikeMbox(first) else {
+                var bytes = first
+                while let chunk = try reader.next() { bytes.append(contentsOf: chunk) }
+                await verify(bytes, identity: MessageIdentity(path: path))
+                return
+            }
+            // An empty file given with --mbox is an mbox of no messages.
+            guard first.isEmpty || MboxSplitter.looksLikeMbox(first) else {
+                throw MboxError(description: "not an mbox: the first line is not a From line")
+            }
+            var splitter = MboxSplitter()
+            var chunk: [UInt8]? = first
+            while let bytes = chunk {
+                for message in splitter.feed(bytes) {
+                    await verify(message.bytes, identity: MessageIdentity(
+                        path: path, message: message.number, offset: message.offset))
+                }
+                chunk = try reader.next()
+            }
+            for message in splitter.finish() {
+                await verify(message.bytes, identity: MessageIdentity(
+                    path: path, message: message.number, offset: message.offset))
+            }
+        } catch {
+            failed(error, identity: MessageIdentity(path: path))
+        }
+    }
+
+    /// Verifies one message and prints its result.
+    mutating func verify(_ message: [UInt8], identity: MessageIdentity) async {
+        do {
+            // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
+            let outcome = try await verifier.verify(message: LineEndings.normalizeToCRLF(message))
+            let line = switch format {
+            case .text: VerificationText.render(outcome, file: identity.display, authservID: authservID)
+            case .json: try Console.json(VerifiedMessageJSON(outcome, identity: identity))
+            }
+            tally.add(outcome.result)
+            summary.add(outcome)
+            progress.clear()
+            Console.out(line)
+            progress.advance()
+        } catch {
+            failed(error, identity: identity)
+        }
+    }
+
+    /// Reports an input or message that could not be verified.
+    mutating func failed(_ error: any Error, identity: MessageIdentity?) {
+        progress.clear()
+        Console.report(error, context: identity?.display ?? "")
+        tally.add(error)
+        summary.add(error)
+        progress.advance()
+    }
+
+    /// The number of messages the inputs hold (mboxes are counted), or nil when standard input is one of them.
+    static func countMessages(_ inputs: [MailStore.Input], forceMbox: Bool) -> Int? {
+        var total = 0
+        for input in inputs {
+            guard case .file(let path) = input else {
+                total += 1
+                continue
+            }
+            if path == "-" { return nil }
+            total += isMbox(path, forceMbox: forceMbox) ? ((try? MboxSplitter.countMessages(path: path)) ?? 1) : 1
+        }
+        return total
+    }
+
+    private static func isMbox(_ path: String, forceMbox: Bool) -> Bool {
+        guard !forceMbox else { return true }
+        guard var reader = try? ChunkReader(path: path), let first = try? reader.next() else { return false }
+        return MboxSplitter.looksLikeMbox(first)
+    }
+}
+
+/// An input given as an mbox that is not one.
+struct MboxError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// The exit status of a batch: the most serious outcome wins.
@@ -177,13 +295,19 @@ struct VerifiedMessageJSON: Encodable {
         }
     }
 
+    /// The path (`-` for standard input).
     var file: String
+    /// For a message of an mbox: its 1-based number and the byte offset of its `From ` line; absent otherwise.
+    var message: Int?
+    var offset: Int?
     var result: String
     var signatures: [Signature]
     var authenticationResults: String
 
-    init(_ outcome: MessageVerification, file: String) {
-        self.file = file
+    init(_ outcome: MessageVerification, identity: MessageIdentity) {
+        file = identity.path
+        message = identity.message
+        offset = identity.offset
         result = outcome.result.rawValue
         authenticationResults = AuthenticationResults.results(for: outcome)
         signatures = outcome.signatures.map { item in

@@ -17,7 +17,7 @@ public struct CachingKeyResolver: DKIMKeyResolver {
 
     /// The wrapped resolver.
     public let base: any DKIMKeyResolver
-    /// How long an answer is kept, in seconds of ``clock``.
+    /// How long an answer is kept, in seconds of the `clock` given to ``init(wrapping:ttl:maxEntries:clock:)``.
     public let ttl: Double
     /// The most names kept at once.
     public let maxEntries: Int
@@ -51,7 +51,7 @@ public struct CachingKeyResolver: DKIMKeyResolver {
         self.store = Store(maxEntries: maxEntries)
     }
 
-    /// Seconds on the system's monotonic clock, the default ``clock``.
+    /// Seconds on the system's monotonic clock, the default `clock`.
     @Sendable public static func monotonicSeconds() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

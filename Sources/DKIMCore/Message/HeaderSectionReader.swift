@@ -1,6 +1,6 @@
 /// Reads a message's header section from a stream of chunks, then hands back the first body bytes.
 ///
-/// A signer reading a large file keeps only the header in memory: feed chunks until ``feed(_:)`` returns the
+/// A signer reading a large file keeps only the header in memory: feed chunks until ``feed(_:)-([UInt8])`` returns the
 /// leftover bytes of the chunk that completed the header, then stream those bytes and the rest of the input
 /// through a ``BodyCanonicalizer``. The input must use CRLF line endings (see ``MessageParts``).
 public struct HeaderSectionReader: Sendable {

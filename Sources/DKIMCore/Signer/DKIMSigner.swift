@@ -37,7 +37,7 @@ public struct DKIMSigner: Sendable {
         try signatureField(for: message) + message
     }
 
-    /// Starts a streaming signature: feed the message with ``SigningStream/update(_:)-5t3dq``, then call
+    /// Starts a streaming signature: feed the message with ``SigningStream/update(_:)-([UInt8])``, then call
     /// ``SigningStream/finish()``.
     public func makeStream() -> SigningStream {
         SigningStream(options: options)
