@@ -218,6 +218,10 @@ case("d-non-ascii", sig(tags_with(d="ex\u00e4mple.com")) + PLAIN, "permerror", [
      description="a U-label d= (RFC 8616) whose key does not exist")
 case("s-non-ascii", sig(tags_with(s="s\u00e9l")) + PLAIN, "permerror", [["permerror", "key-not-found"]],
      description="a U-label s= whose key does not exist")
+case("d-line-separator", sig(tags_with(d="evil\u2028X-Injected.example.com")) + PLAIN, "permerror",
+     [["permerror", "key-not-found"]], description="U+2028 LINE SEPARATOR inside a U-label of d=")
+case("s-bidi-override", sig(tags_with(s="\u202emoc")) + PLAIN, "permerror", [["permerror", "key-not-found"]],
+     description="U+202E RIGHT-TO-LEFT OVERRIDE in s=")
 case("i-crlf-injection", sig(tags_with(i="=0D=0AX-Injected:=20yes=3B(x)\"@example.com")) + PLAIN, "fail",
      [["fail", "body-hash-mismatch"]], description="i= decoding to CR LF ; ( \" in its local part")
 case("i-non-ascii", sig(tags_with(i="j\u00f6rg@example.com")) + PLAIN, "fail", [["fail", "body-hash-mismatch"]],
@@ -338,7 +342,7 @@ def write():
     for number, item in enumerate(CASES, 1):
         assert item["name"] not in names, item["name"]
         names.add(item["name"])
-        filename = "%03d-%s.eml" % (number, item["name"])
+        filename = "%s.eml" % item["name"]
         with open(os.path.join(HERE, filename), "wb") as handle:
             handle.write(item["message"])
         entry = {"file": filename, "description": item["description"]}
