@@ -13,7 +13,8 @@ enum AuthResReader {
 
         static func == (lhs: Resinfo, rhs: Resinfo) -> Bool {
             lhs.method == rhs.method && lhs.result == rhs.result
-                && lhs.properties.map(\.0) == rhs.properties.map(\.0) && lhs.properties.map(\.1) == rhs.properties.map(\.1)
+                && lhs.properties.map(\.0) == rhs.properties.map(\.0)
+                && lhs.properties.map(\.1) == rhs.properties.map(\.1)
         }
     }
 
@@ -147,7 +148,8 @@ enum AuthResReader {
         #expect(parsed.resinfos.map(\.result) == ["permerror", "fail"])
         for resinfo in parsed.resinfos {
             #expect(resinfo.method == "dkim")
-            #expect(resinfo.properties.map(\.0) == ["reason", "header.d", "header.i", "header.s", "header.a", "header.b"])
+            let names = ["reason", "header.d", "header.i", "header.s", "header.a", "header.b"]
+            #expect(resinfo.properties.map(\.0) == names)
             // What went in as printable ASCII comes out unchanged once unquoted.
             if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), !text.isEmpty {
                 #expect(resinfo.properties[1].1 == text)

@@ -56,7 +56,8 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         #expect(corpus.cases.count >= 100)
         #expect(Set(corpus.cases.map(\.file)).count == corpus.cases.count)
         // Every .eml in the folder has an expectation, and every expectation a file.
-        let files = try FileManager.default.contentsOfDirectory(atPath: Vectors.root.appendingPathComponent("hostile").path)
+        let folder = Vectors.root.appendingPathComponent("hostile").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.hasSuffix(".eml") }
         #expect(Set(files) == Set(corpus.cases.map(\.file)))
     }
@@ -72,7 +73,9 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         }
         let outcome = try await verifier.verify(message: message)
         #expect(outcome.result.rawValue == item.result, "\(item.description)")
-        let got = outcome.signatures.map { HostileCase.Verdict(result: $0.result.rawValue, reason: $0.reason?.rawValue) }
+        let got = outcome.signatures.map {
+            HostileCase.Verdict(result: $0.result.rawValue, reason: $0.reason?.rawValue)
+        }
         #expect(got == item.signatures, "\(item.description): \(outcome.signatures.map(\.explanation))")
         #expect(outcome.signatures.map(\.index) == Array(outcome.signatures.indices))
     }

@@ -32,7 +32,8 @@ public struct HeaderSectionReader: Sendable {
     /// - Returns: nil while the header section is incomplete; once the empty line has been read, the bytes of
     ///   `chunk` after it (the start of the body, possibly empty), and ``headers`` is set.
     /// - Throws: ``DKIMError/Code/malformedMessage`` for a bad header line, ``DKIMError/Code/limitExceeded`` when
-    ///   the header exceeds ``maximumHeaderLength`` or ``maximumHeaderFields``, ``DKIMError/Code/misuse`` after the header is complete.
+    ///   the header exceeds ``maximumHeaderLength`` or ``maximumHeaderFields``, ``DKIMError/Code/misuse`` after the
+    ///   header is complete.
     public mutating func feed(_ chunk: ArraySlice<UInt8>) throws -> ArraySlice<UInt8>? {
         guard !finished else {
             throw DKIMError(.misuse, "HeaderSectionReader.feed called after the header section was complete")

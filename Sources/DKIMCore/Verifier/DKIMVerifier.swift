@@ -191,9 +191,10 @@ public struct DKIMVerifier: Sendable {
                 explanation: "\(keyName) has \(records.count) TXT records; more than \(limits.maximumTXTRecords) "
                     + "are refused."))
         }
-        if let large = records.first(where: { $0.strings.reduce(0) { $0 + $1.count } > limits.maximumTXTRecordOctets }) {
+        let sizes = records.map { $0.strings.reduce(0) { $0 + $1.count } }
+        if let large = sizes.first(where: { $0 > limits.maximumTXTRecordOctets }) {
             return .failure(Failure(result: .permerror, reason: .limitExceeded,
-                explanation: "A TXT record at \(keyName) has \(large.strings.reduce(0) { $0 + $1.count }) octets; "
+                explanation: "A TXT record at \(keyName) has \(large) octets; "
                     + "more than \(limits.maximumTXTRecordOctets) are refused."))
         }
         // RFC 6376 §3.6.2.2: the strings of one record are joined; of several records, use the one key record.
