@@ -104,6 +104,7 @@ enum InputFile {
         guard bytes.count <= maximumKeyFileBytes else {
             throw Console.fail("\(path) is too large to be a private key", SysExit.malformedInput)
         }
+        warnIfUnsafe(path)
         do {
             if bytes.starts(with: Array("-----".utf8)) || bytes.firstRange(of: Array("-----BEGIN ".utf8)) != nil {
                 return try DKIMPrivateKey(pemRepresentation: String(decoding: bytes, as: UTF8.self))
@@ -112,6 +113,21 @@ enum InputFile {
         } catch let error as DKIMError {
             throw Console.fail("\(path): \(error.reason)", SysExit.malformedInput)
         }
+    }
+}
+
+extension InputFile {
+    /// Group and other permission bits: a private key should have none of them.
+    static let unsafeModeBits: mode_t = 0o077
+
+    /// Warns on stderr when the key file at `path` can be read or written by group or others, as OpenDKIM's
+    /// RequireSafeKeys does; the key is still used. The message names the file and the fix, never the key.
+    static func warnIfUnsafe(_ path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & unsafeModeBits != 0 else { return }
+        let mode = String(status.st_mode & 0o777, radix: 8)
+        Console.warning("\(Console.printable(path)) has mode \(mode): the private key is open to group or others; "
+            + "run: chmod 600 \(Console.printable(path))")
     }
 }
 

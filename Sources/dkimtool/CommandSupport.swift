@@ -37,10 +37,19 @@ extension Console {
     }
 
     /// Replaces control characters, so text from a message cannot move the cursor or forge output lines.
+    ///
+    /// Besides the C0/C1 controls and DEL, the Unicode line and paragraph separators (U+2028, U+2029, which some
+    /// tools treat as line ends) and the bidirectional formatting characters (U+200E/F, U+202A–U+202E,
+    /// U+2066–U+2069, which reorder what a terminal shows) are replaced too.
     static func printable(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) ? "?" : scalar
+            isUnsafe(scalar.value) ? "?" : scalar
         }))
+    }
+
+    private static func isUnsafe(_ value: UInt32) -> Bool {
+        value < 0x20 || value == 0x7F || (0x80..<0xA0).contains(value) || value == 0x200E || value == 0x200F
+            || (0x2028...0x202E).contains(value) || (0x2066...0x2069).contains(value)
     }
 
     /// This host's name, the default authserv-id (RFC 8601 §2.5).

@@ -41,7 +41,7 @@ final class EVPKey: @unchecked Sendable {
             )
         }
         OpenSSLError.clear()
-        return EVPKey(taking: decoded)
+        return try EVPKey(taking: decoded).checkedPair()
     }
 
     /// Decodes a DER private key: PKCS#8 PrivateKeyInfo or PKCS#1 RSAPrivateKey; trailing bytes are refused.
@@ -53,7 +53,22 @@ final class EVPKey: @unchecked Sendable {
             )
         }
         OpenSSLError.clear()
-        return EVPKey(taking: decoded)
+        return try EVPKey(taking: decoded).checkedPair()
+    }
+
+    /// Checks that the private and public halves belong together (for RSA: n = p·q, d·e ≡ 1, CRT values), so
+    /// a damaged key file is refused instead of signing with a key whose published record would not verify.
+    private func checkedPair() throws -> EVPKey {
+        guard let context = EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil) else {
+            throw OpenSSLError.make(.cryptoFailure, "Could not create a key context")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_pairwise_check(context) == 1 else {
+            throw OpenSSLError.make(.malformedKey, "The private key is inconsistent (its public and private parts "
+                + "do not match); the file is damaged")
+        }
+        OpenSSLError.clear()
+        return self
     }
 
     /// Decodes a DER public key: SubjectPublicKeyInfo, or else a bare PKCS#1 RSAPublicKey; trailing bytes are refused.

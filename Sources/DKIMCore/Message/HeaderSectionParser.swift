@@ -7,8 +7,11 @@ enum HeaderSectionParser {
     /// - Parameters:
     ///   - section: the header bytes, each line ending in CRLF (the last one may lack it).
     ///   - firstLineNumber: the 1-based line number of the first line, for error messages.
-    /// - Throws: ``DKIMError/Code/malformedMessage`` naming the offending line.
-    static func parse(_ section: ArraySlice<UInt8>, firstLineNumber: Int) throws -> [HeaderField] {
+    ///   - maximumFields: the most fields accepted (``DKIMLimits/maximumHeaderFields``).
+    /// - Throws: ``DKIMError/Code/malformedMessage`` naming the offending line; ``DKIMError/Code/limitExceeded``
+    ///   when the section has more than `maximumFields` fields.
+    static func parse(_ section: ArraySlice<UInt8>, firstLineNumber: Int,
+                      maximumFields: Int = Int.max) throws -> [HeaderField] {
         var fields: [HeaderField] = []
         var fieldStart: Int?
         var nameEnd = 0
@@ -51,6 +54,9 @@ enum HeaderSectionParser {
                 }
             } else {
                 closeField(at: lineStart)
+                guard fields.count < maximumFields else {
+                    throw DKIMError(.limitExceeded, "the header has more than \(maximumFields) fields")
+                }
                 var colonAt = lineStart
                 while colonAt < lineEnd, section[colonAt] != ASCII.colon {
                     colonAt += 1

@@ -6,6 +6,8 @@
 public struct HeaderSectionReader: Sendable {
     /// The most header bytes accepted before the empty line; larger headers throw.
     public let maximumHeaderLength: Int
+    /// The most header fields accepted; more throw.
+    public let maximumHeaderFields: Int
     /// The header fields, once the header section is complete; nil before.
     public private(set) var headers: [HeaderField]?
     /// The header section exactly as read, including the empty line's CRLF when there was one.
@@ -16,9 +18,13 @@ public struct HeaderSectionReader: Sendable {
     private var finished = false
 
     /// Creates a reader.
-    /// - Parameter maximumHeaderLength: the bound on the header section in octets (default 1 MiB).
-    public init(maximumHeaderLength: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - maximumHeaderLength: the bound on the header section in octets (default 1 MiB).
+    ///   - maximumHeaderFields: the bound on the number of fields (default ``DKIMLimits/maximumHeaderFields``).
+    public init(maximumHeaderLength: Int = DKIMLimits.standard.maximumHeaderSectionOctets,
+                maximumHeaderFields: Int = DKIMLimits.standard.maximumHeaderFields) {
         self.maximumHeaderLength = maximumHeaderLength
+        self.maximumHeaderFields = maximumHeaderFields
     }
 
     /// Feeds the next chunk of the message.
@@ -26,7 +32,8 @@ public struct HeaderSectionReader: Sendable {
     /// - Returns: nil while the header section is incomplete; once the empty line has been read, the bytes of
     ///   `chunk` after it (the start of the body, possibly empty), and ``headers`` is set.
     /// - Throws: ``DKIMError/Code/malformedMessage`` for a bad header line, ``DKIMError/Code/limitExceeded`` when
-    ///   the header exceeds ``maximumHeaderLength``, ``DKIMError/Code/misuse`` after the header is complete.
+    ///   the header exceeds ``maximumHeaderLength`` or ``maximumHeaderFields``, ``DKIMError/Code/misuse`` after the
+    ///   header is complete.
     public mutating func feed(_ chunk: ArraySlice<UInt8>) throws -> ArraySlice<UInt8>? {
         guard !finished else {
             throw DKIMError(.misuse, "HeaderSectionReader.feed called after the header section was complete")
@@ -46,7 +53,8 @@ public struct HeaderSectionReader: Sendable {
         if sectionEnd > maximumHeaderLength {
             throw DKIMError(.limitExceeded, "the header section exceeds \(maximumHeaderLength) octets")
         }
-        headers = try HeaderSectionParser.parse(headerSection[..<emptyLine], firstLineNumber: 1)
+        headers = try HeaderSectionParser.parse(headerSection[..<emptyLine], firstLineNumber: 1,
+                                                maximumFields: maximumHeaderFields)
         headerSection.removeSubrange(sectionEnd...)
         finished = true
         return chunk[(chunk.startIndex + (sectionEnd - before))...]
@@ -68,7 +76,8 @@ public struct HeaderSectionReader: Sendable {
         guard !finished else {
             throw DKIMError(.misuse, "HeaderSectionReader.finish called after the header section was complete")
         }
-        let fields = try HeaderSectionParser.parse(headerSection[...], firstLineNumber: 1)
+        let fields = try HeaderSectionParser.parse(headerSection[...], firstLineNumber: 1,
+                                                  maximumFields: maximumHeaderFields)
         headers = fields
         finished = true
         return fields

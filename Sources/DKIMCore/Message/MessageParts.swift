@@ -17,21 +17,35 @@ public struct MessageParts: Sendable, Equatable {
     ///
     /// The header section ends at the first empty line. A message with no empty line is all header and has an
     /// empty body. A message starting with an empty line has no header fields.
-    /// - Parameter message: the message bytes, with CRLF line endings.
+    /// - Parameters:
+    ///   - message: the message bytes, with CRLF line endings.
+    ///   - limits: the bounds on the header section (``DKIMLimits/maximumHeaderSectionOctets``,
+    ///     ``DKIMLimits/maximumHeaderFields``); the body is not bounded.
     /// - Throws: ``DKIMError/Code/malformedMessage`` when a header line is neither a field nor a fold, has a bare
-    ///   CR or LF, or a field name has a byte outside printable US-ASCII.
-    public init(parsing message: [UInt8]) throws {
+    ///   CR or LF, or a field name has a byte outside printable US-ASCII; ``DKIMError/Code/limitExceeded`` when
+    ///   the header section is over a bound.
+    public init(parsing message: [UInt8], limits: DKIMLimits = .standard) throws {
         let all = message[...]
-        if let emptyLine = HeaderSectionParser.emptyLineOffset(in: all, searchingFrom: all.startIndex) {
+        let maximum = limits.maximumHeaderSectionOctets
+        // Look for the empty line only within the bound, so an oversized header costs no more than the bound.
+        let window = all.prefix(maximum < Int.max - 2 ? maximum + 2 : maximum)
+        if let emptyLine = HeaderSectionParser.emptyLineOffset(in: window, searchingFrom: window.startIndex) {
+            guard emptyLine + 2 <= maximum else { throw Self.tooLarge(maximum) }
             // The empty line's CRLF belongs to neither the last field nor the body.
-            headers = try HeaderSectionParser.parse(all[..<emptyLine], firstLineNumber: 1)
+            headers = try HeaderSectionParser.parse(all[..<emptyLine], firstLineNumber: 1,
+                                                    maximumFields: limits.maximumHeaderFields)
             body = all[(emptyLine + 2)...]
             hasHeaderTerminator = true
         } else {
-            headers = try HeaderSectionParser.parse(all, firstLineNumber: 1)
+            guard all.count <= maximum else { throw Self.tooLarge(maximum) }
+            headers = try HeaderSectionParser.parse(all, firstLineNumber: 1, maximumFields: limits.maximumHeaderFields)
             body = all[all.endIndex...]
             hasHeaderTerminator = false
         }
+    }
+
+    private static func tooLarge(_ maximum: Int) -> DKIMError {
+        DKIMError(.limitExceeded, "the header section exceeds \(maximum) octets")
     }
 
     /// Splits a CRLF message into header fields and body; the same as ``init(parsing:)``.

@@ -23,16 +23,19 @@ public struct DKIMVerifier: Sendable {
     /// - Parameter message: the message with CRLF line endings (use ``LineEndings/normalizeToCRLF(_:)`` on
     ///   files saved with bare LF, RFC 6376 §5.3).
     /// - Returns: one result per DKIM-Signature field, top-down.
-    /// - Throws: ``DKIMError`` with `malformed-message` when the header section cannot be parsed.
+    /// - Throws: ``DKIMError`` with `malformed-message` when the header section cannot be parsed, with
+    ///   `limit-exceeded` when it is over a bound of ``VerifyOptions/limits``.
     public func verify(message: [UInt8]) async throws -> MessageVerification {
-        let parsed = try MessageParts(parsing: message)
+        let parsed = try MessageParts(parsing: message, limits: options.limits)
         let signatureFieldIndices = parsed.headers.indices.filter { parsed.headers[$0].hasName("dkim-signature") }
         var bodyHashes = BodyHashCache(body: parsed.body)
         let now = options.clock()
         var results: [SignatureVerification] = []
         for (position, fieldIndex) in signatureFieldIndices.enumerated() {
             if position >= options.maxSignatures {
-                let partial = PartialSignature(field: parsed.headers[fieldIndex])
+                let field = parsed.headers[fieldIndex]
+                let partial = field.raw.count <= options.limits.maximumSignatureFieldOctets
+                    ? PartialSignature(field: field) : .unread
                 results.append(partial.result(index: position, .neutral, .notChecked,
                     "Not checked: the message has more than \(options.maxSignatures) DKIM signatures."))
                 continue
@@ -49,6 +52,13 @@ public struct DKIMVerifier: Sendable {
     private func verifySignature(at fieldIndex: Int, index: Int, in message: MessageParts,
                                  bodyHashes: inout BodyHashCache, now: Int64) async -> SignatureVerification {
         let field = message.headers[fieldIndex]
+        let limits = options.limits
+        guard field.raw.count <= limits.maximumSignatureFieldOctets else {
+            // Not even the tag list is read: a field over the bound is refused before any work on it.
+            return PartialSignature.unread.result(index: index, .permerror, .limitExceeded,
+                "The DKIM-Signature field has \(field.raw.count) octets; more than "
+                + "\(limits.maximumSignatureFieldOctets) are refused.")
+        }
         let partial = PartialSignature(field: field)
 
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
@@ -60,6 +70,11 @@ public struct DKIMVerifier: Sendable {
             return partial.result(index: index, .permerror, reason, sentence)
         }
         var report = Report(index: index, signature: signature, partial: partial)
+        guard signature.signedHeaders.count <= limits.maximumSignedHeaderNames else {
+            return report.finish(.permerror, .limitExceeded,
+                "h= lists \(signature.signedHeaders.count) header field names; more than "
+                + "\(limits.maximumSignedHeaderNames) are refused.")
+        }
 
         switch signature.algorithm {
         case .rsaSHA256, .ed25519SHA256:
@@ -170,6 +185,18 @@ public struct DKIMVerifier: Sendable {
                                     explanation: "The DNS lookup of \(keyName) failed: \(why)."))
         }
 
+        let limits = options.limits
+        guard records.count <= limits.maximumTXTRecords else {
+            return .failure(Failure(result: .permerror, reason: .limitExceeded,
+                explanation: "\(keyName) has \(records.count) TXT records; more than \(limits.maximumTXTRecords) "
+                    + "are refused."))
+        }
+        let sizes = records.map { $0.strings.reduce(0) { $0 + $1.count } }
+        if let large = sizes.first(where: { $0 > limits.maximumTXTRecordOctets }) {
+            return .failure(Failure(result: .permerror, reason: .limitExceeded,
+                explanation: "A TXT record at \(keyName) has \(large) octets; "
+                    + "more than \(limits.maximumTXTRecordOctets) are refused."))
+        }
         // RFC 6376 §3.6.2.2: the strings of one record are joined; of several records, use the one key record.
         var parsedRecords: [DKIMKeyRecord] = []
         var firstError: DKIMError?
@@ -239,9 +266,10 @@ public struct DKIMVerifier: Sendable {
                 return .failure(Failure(result: .permerror, reason: .keyTooSmall,
                     explanation: "The key at \(keyName) has \(key.bits) bits; at least \(floor) are required (RFC 8301 §3.2)."))
             }
-            guard key.bits <= 8192 else {
+            guard key.bits <= DKIMKeySize.maximumRSABits else {
                 return .failure(Failure(result: .permerror, reason: .keyTooLarge,
-                    explanation: "The key at \(keyName) has \(key.bits) bits; more than 8192 are refused."))
+                    explanation: "The key at \(keyName) has \(key.bits) bits; more than "
+                        + "\(DKIMKeySize.maximumRSABits) are refused."))
             }
             if key.bits < 2048 {
                 report.warn("key-under-2048-bits",

@@ -73,6 +73,8 @@ public struct VerificationReason: RawRepresentable, Hashable, Sendable, CustomSt
     public static let dnsTemporaryFailure = Self(rawValue: "dns-temporary-failure")
     /// The DNS lookup failed permanently (malformed answer, bad name).
     public static let dnsPermanentFailure = Self(rawValue: "dns-permanent-failure")
+    /// The signature field, its `h=`, or the key's TXT records are over a bound of ``DKIMLimits``.
+    public static let limitExceeded = Self(rawValue: "limit-exceeded")
     /// The signature was not evaluated because the message has more than the configured number of signatures.
     public static let notChecked = Self(rawValue: "not-checked")
 }

@@ -6,6 +6,16 @@ struct PartialSignature {
     let algorithm: String?
     let signaturePrefix: String?
 
+    /// A field that was not read at all (over a size bound): nothing is known about it.
+    static let unread = PartialSignature(domain: nil, selector: nil, algorithm: nil, signaturePrefix: nil)
+
+    private init(domain: String?, selector: String?, algorithm: String?, signaturePrefix: String?) {
+        self.domain = domain
+        self.selector = selector
+        self.algorithm = algorithm
+        self.signaturePrefix = signaturePrefix
+    }
+
     init(field: HeaderField) {
         let tags = try? TagList(parsing: field.value)
         domain = tags?["d"]?.stringValue
@@ -24,6 +34,8 @@ struct PartialSignature {
         switch error.code {
         case .fromNotSigned:
             (.fromNotSigned, "The signature does not cover the From field: \(error.reason)")
+        case .limitExceeded:
+            (.limitExceeded, "The DKIM-Signature field is over a resource bound: \(error.reason)")
         case .identityOutsideDomain:
             (.identityOutsideDomain, "The signing identity is outside the signing domain: \(error.reason)")
         default:

@@ -13,7 +13,14 @@ public struct VerifyOptions: Sendable {
     /// The clock, in seconds since the epoch; injected so tests and `--now` are reproducible.
     public var clock: @Sendable () -> Int64
     /// At most this many DKIM-Signature fields are evaluated, top-down; the rest are reported as not checked.
-    public var maxSignatures: Int
+    ///
+    /// The same value as ``DKIMLimits/maximumSignatures`` in ``limits``.
+    public var maxSignatures: Int {
+        get { limits.maximumSignatures }
+        set { limits.maximumSignatures = newValue }
+    }
+    /// The resource bounds applied to each message (``DKIMLimits/standard`` by default).
+    public var limits: DKIMLimits
     /// RSA keys smaller than this are refused with `key-too-small`. RFC 8301 §3.2 sets 1024 as the floor;
     /// a lower value is raised to 1024.
     public var minimumKeyBits: Int
@@ -23,7 +30,8 @@ public struct VerifyOptions: Sendable {
     /// How to treat `l=`.
     public var bodyLengthPolicy: BodyLengthPolicy
 
-    /// Creates options with the defaults: 10 signatures, 1024-bit minimum, 300 s clock skew, `l=` accepted.
+    /// Creates options with the defaults: ``DKIMLimits/standard`` (10 signatures and the other bounds), a 1024-bit
+    /// minimum, 300 s clock skew, `l=` accepted.
     ///
     /// - Parameters:
     ///   - resolver: where key records come from, e.g. ``SystemDNSResolver``.
@@ -31,7 +39,7 @@ public struct VerifyOptions: Sendable {
     public init(resolver: any DKIMKeyResolver, clock: (@Sendable () -> Int64)? = nil) {
         self.resolver = resolver
         self.clock = clock ?? { SystemClock.now() }
-        self.maxSignatures = 10
+        self.limits = .standard
         self.minimumKeyBits = 1024
         self.clockSkew = 300
         self.bodyLengthPolicy = .accept
