@@ -48,9 +48,9 @@ public struct MessageParts: Sendable, Equatable {
         DKIMError(.limitExceeded, "the header section exceeds \(maximum) octets")
     }
 
-    /// Splits a CRLF message into header fields and body; the same as ``init(parsing:)``.
+    /// Splits a CRLF message into header fields and body; the same as ``init(parsing:limits:)`` with the standard limits.
     /// - Parameter message: the message bytes, with CRLF line endings.
-    /// - Throws: ``DKIMError/Code/malformedMessage`` as ``init(parsing:)`` does.
+    /// - Throws: ``DKIMError/Code/malformedMessage`` as ``init(parsing:limits:)`` does.
     public static func parse(_ message: [UInt8]) throws -> MessageParts {
         try MessageParts(parsing: message)
     }
