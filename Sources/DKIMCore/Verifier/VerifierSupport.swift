@@ -67,6 +67,9 @@ struct Report {
 }
 
 /// Each distinct (body canonicalization, `l=`) body hash is computed once per message.
+///
+/// One-shot verification computes each hash from the body slice when first asked; streaming verification
+/// computes them while the body arrives (``BodyHashCache/Streaming``) and hands over the finished entries.
 struct BodyHashCache {
     struct Entry {
         /// SHA-256 of the canonicalized body, truncated to `l=` when given.
@@ -75,28 +78,58 @@ struct BodyHashCache {
         let totalLength: Int
     }
 
-    private struct Key: Hashable {
+    struct Key: Hashable {
         let algorithm: CanonicalizationAlgorithm
         let limit: Int?
     }
 
-    let body: ArraySlice<UInt8>
-    private var entries: [Key: Entry] = [:]
+    /// The body, or nil when the entries were computed while streaming.
+    let body: ArraySlice<UInt8>?
+    private var entries: [Key: Entry]
 
     init(body: ArraySlice<UInt8>) {
         self.body = body
+        self.entries = [:]
+    }
+
+    init(computed entries: [Key: Entry]) {
+        self.body = nil
+        self.entries = entries
     }
 
     mutating func hash(canonicalization algorithm: CanonicalizationAlgorithm, limit: Int?) -> Entry {
         let key = Key(algorithm: algorithm, limit: limit)
         if let entry = entries[key] { return entry }
-        var canonicalizer = BodyCanonicalizer(algorithm, limit: limit)
-        var hasher = SHA256()
-        // A fresh canonicalizer fed once and finished once cannot be misused, so these calls do not throw.
-        try? canonicalizer.feed(body, into: &hasher)
-        try? canonicalizer.finish(into: &hasher)
-        let entry = Entry(digest: hasher.finalize(), totalLength: canonicalizer.canonicalLength)
+        // Streaming computes every key a verifiable signature needs; were one missing, hashing an empty body
+        // gives a digest that cannot match bh=, so the signature fails rather than passes.
+        var computing = Streaming(key)
+        if let body {
+            body.withUnsafeBytes { computing.feed($0) }
+        }
+        let entry = computing.finish()
         entries[key] = entry
         return entry
+    }
+
+    /// One body hash computed as the body streams past.
+    struct Streaming {
+        let key: Key
+        private var canonicalizer: BodyCanonicalizer
+        private var hasher = SHA256()
+
+        init(_ key: Key) {
+            self.key = key
+            self.canonicalizer = BodyCanonicalizer(key.algorithm, limit: key.limit)
+        }
+
+        mutating func feed(_ chunk: UnsafeRawBufferPointer) {
+            canonicalizer.process(chunk, into: &hasher)
+        }
+
+        mutating func finish() -> Entry {
+            canonicalizer.complete(into: &hasher)
+            let digest = hasher.finalize()
+            return Entry(digest: digest, totalLength: canonicalizer.canonicalLength)
+        }
     }
 }

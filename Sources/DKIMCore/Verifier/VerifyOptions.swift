@@ -22,8 +22,12 @@ public struct VerifyOptions: Sendable {
     public var clockSkew: Int64
     /// How to treat `l=`.
     public var bodyLengthPolicy: BodyLengthPolicy
+    /// Parsed key records and decoded keys kept across messages (the resolver is still asked every time);
+    /// nil parses and decodes every record afresh. Copies of these options share the cache.
+    public var keyCache: DKIMKeyCache?
 
-    /// Creates options with the defaults: 10 signatures, 1024-bit minimum, 300 s clock skew, `l=` accepted.
+    /// Creates options with the defaults: 10 signatures, 1024-bit minimum, 300 s clock skew, `l=` accepted,
+    /// a fresh ``DKIMKeyCache``.
     ///
     /// - Parameters:
     ///   - resolver: where key records come from, e.g. ``SystemDNSResolver``.
@@ -35,5 +39,6 @@ public struct VerifyOptions: Sendable {
         self.minimumKeyBits = 1024
         self.clockSkew = 300
         self.bodyLengthPolicy = .accept
+        self.keyCache = DKIMKeyCache()
     }
 }
