@@ -69,16 +69,18 @@ public struct DKIMVerifier: Sendable {
     private func verifySignature(at fieldIndex: Int, index: Int, in headers: [HeaderField],
                                  bodyHashes: inout BodyHashCache, now: Int64) async -> SignatureVerification {
         let field = headers[fieldIndex]
-        let partial = PartialSignature(field: field)
 
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
         let signature: DKIMSignature
         do {
             signature = try DKIMSignature(parsing: field.value)
         } catch {
+            let partial = PartialSignature(field: field)
             let (reason, sentence) = partial.classify(error)
             return partial.result(index: index, .permerror, reason, sentence)
         }
+        // The tags were parsed once already; reading them again would double the cost of a small message.
+        let partial = PartialSignature(tags: signature.tags)
         var report = Report(index: index, signature: signature, partial: partial)
 
         switch signature.algorithm {

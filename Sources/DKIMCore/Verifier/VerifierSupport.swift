@@ -7,7 +7,11 @@ struct PartialSignature {
     let signaturePrefix: String?
 
     init(field: HeaderField) {
-        let tags = try? TagList(parsing: field.value)
+        self.init(tags: try? TagList(parsing: field.value))
+    }
+
+    /// The same from a tag list already parsed (a valid signature's ``DKIMSignature/tags``).
+    init(tags: TagList?) {
         domain = tags?["d"]?.stringValue
         selector = tags?["s"]?.stringValue
         algorithm = tags?["a"]?.stringValue
