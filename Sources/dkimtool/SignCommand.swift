@@ -92,16 +92,11 @@ struct SignCommand: AsyncParsableCommand {
     func run() async throws {
         let signer = try makeSigner()
         let inputs = files.isEmpty ? ["-"] : files
-        let outputDir = self.outputDir, output = self.output, force = self.force
+        let job = SignJob(inputs: inputs, outputDir: outputDir, output: output, overwrite: force, signer: signer)
         var worst: ExitCode?
         // Each message is signed on its own core; diagnostics come out in the order of the inputs.
-        await BatchRunner(width: inputs.count == 1 ? 1 : jobs).run(count: inputs.count, work: { index in
-            let input = inputs[index]
-            return Result<Void, any Error> {
-                let destination = outputDir.map { $0 + "/" + Self.baseName(input) } ?? output
-                try MessageSigning.sign(input: input, output: destination, overwrite: force, with: signer)
-            }
-        }, deliver: { index, outcome in
+        await BatchRunner(width: inputs.count == 1 ? 1 : jobs).run(count: inputs.count, work: job.run,
+                                                                    deliver: { index, outcome in
             if case .failure(let error) = outcome {
                 Console.report(error, context: inputs[index])
                 worst = worst ?? SysExit.code(for: error)
@@ -133,7 +128,28 @@ struct SignCommand: AsyncParsableCommand {
         }
     }
 
-    private static func baseName(_ path: String) -> String {
+}
+
+/// One `sign` invocation's jobs: input `index` signed into its destination.
+///
+/// A nonisolated method, not a closure written inside `run()`: such a closure may inherit the main actor's
+/// isolation, and every job would then hop back to the main thread and run one at a time.
+struct SignJob: Sendable {
+    let inputs: [String]
+    let outputDir: String?
+    let output: String?
+    let overwrite: Bool
+    let signer: DKIMSigner
+
+    nonisolated func run(_ index: Int) async -> Result<Void, any Error> {
+        let input = inputs[index]
+        return Result {
+            let destination = outputDir.map { $0 + "/" + Self.baseName(input) } ?? output
+            try MessageSigning.sign(input: input, output: destination, overwrite: overwrite, with: signer)
+        }
+    }
+
+    static func baseName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 }
