@@ -15,12 +15,15 @@ struct PartialSignature {
         domain = tags?["d"]?.stringValue
         selector = tags?["s"]?.stringValue
         algorithm = tags?["a"]?.stringValue
-        signaturePrefix = tags?["b"].map { Self.prefix(of: $0.valueWithoutWhitespace) }
+        signaturePrefix = tags?["b"].map { Self.prefix(of: $0.value) }
     }
 
     /// RFC 6008 §4: `header.b` carries at least the first eight characters of `b=`.
-    static func prefix(of base64: [UInt8]) -> String {
-        String(decoding: base64.prefix(8), as: UTF8.self)
+    /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
+    static func prefix(of value: some Collection<UInt8>) -> String {
+        // Only the first eight characters are needed; filtering the whole value (hundreds of octets) is not.
+        let characters = value.lazy.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }.prefix(8)
+        return String(decoding: Array(characters), as: UTF8.self)
     }
 
     /// Maps a parse failure to its reason code (RFC 6376 §6.1.1); the parser stops at the first fault.
@@ -106,7 +109,7 @@ struct BodyHashCache {
         if let entry = entries[key] { return entry }
         // Streaming computes every key a verifiable signature needs; were one missing, hashing an empty body
         // gives a digest that cannot match bh=, so the signature fails rather than passes.
-        var computing = Streaming(key)
+        var computing = Streaming(key, bufferCapacity: body.map { $0.count + 16 })
         if let body {
             body.withUnsafeBytes { computing.feed($0) }
         }
@@ -121,9 +124,12 @@ struct BodyHashCache {
         private var canonicalizer: BodyCanonicalizer
         private var hasher = SHA256()
 
-        init(_ key: Key) {
+        /// - Parameters:
+        ///   - key: the canonicalization and `l=`.
+        ///   - bufferCapacity: the body size when known, so a small body does not get a 16 KiB buffer.
+        init(_ key: Key, bufferCapacity: Int? = nil) {
             self.key = key
-            self.canonicalizer = BodyCanonicalizer(key.algorithm, limit: key.limit)
+            self.canonicalizer = BodyCanonicalizer(key.algorithm, limit: key.limit, bufferCapacity: bufferCapacity)
         }
 
         mutating func feed(_ chunk: UnsafeRawBufferPointer) {
