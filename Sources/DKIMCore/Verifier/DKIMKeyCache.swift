@@ -20,13 +20,23 @@ public final class DKIMKeyCache: Sendable {
     /// The most records (and as many keys) kept at once.
     public let maxEntries: Int
 
+    /// Bytes hashed as one block: `[UInt8]`'s own `hash(into:)` feeds the hasher one element at a time, which
+    /// made a lookup of a 400-octet record cost more than parsing it.
+    private struct Bytes: Hashable {
+        let value: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            value.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
     private struct KeyName: Hashable {
         let type: DKIMKeyType
-        let data: [UInt8]
+        let data: Bytes
     }
 
     private struct Tables {
-        var records: [[UInt8]: DKIMKeyRecord] = [:]
+        var records: [Bytes: DKIMKeyRecord] = [:]
         var keys: [KeyName: DKIMPublicKey] = [:]
     }
 
@@ -48,11 +58,12 @@ public final class DKIMKeyCache: Sendable {
     /// - Returns: the parsed record.
     /// - Throws: as ``DKIMKeyRecord/init(parsing:)-([UInt8])``.
     public func record(parsing bytes: [UInt8]) throws -> DKIMKeyRecord {
-        if let known = tables.withLock({ $0.records[bytes] }) { return known }
+        let name = Bytes(value: bytes)
+        if let known = tables.withLock({ $0.records[name] }) { return known }
         let parsed = try DKIMKeyRecord(parsing: bytes)
         tables.withLock { tables in
             if tables.records.count >= maxEntries { tables.records.removeAll() }
-            tables.records[bytes] = parsed
+            tables.records[name] = parsed
         }
         return parsed
     }
@@ -63,7 +74,7 @@ public final class DKIMKeyCache: Sendable {
     /// - Throws: as ``DKIMKeyRecord/publicKey()``.
     public func publicKey(of record: DKIMKeyRecord) throws -> DKIMPublicKey {
         guard let type = record.keyType else { return try record.publicKey() }
-        let name = KeyName(type: type, data: record.publicKeyData)
+        let name = KeyName(type: type, data: Bytes(value: record.publicKeyData))
         if let known = tables.withLock({ $0.keys[name] }) { return known }
         let key = try record.publicKey()
         tables.withLock { tables in
