@@ -12,6 +12,8 @@
    Benchmarks/peer_bench_opendkim.c (compiled here with gcc).
    Keys come from the corpus's record file, never from DNS.
 3. Prints one row per cell: msgs/s of each implementation and dkimtool's ratio to each.
+   With --passes N the whole sequence runs N times, alternating, and each implementation keeps its best figure
+   per cell, so a burst of load on a shared machine hurts no implementation more than another.
 
 The peers run one after the other on a shared machine; repeat the run and compare ratios, not absolute numbers.
 """
@@ -154,40 +156,51 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--sizes", default="2k,20k,200k,2m")
     ap.add_argument("--canonicalizations", default="relaxed/relaxed,simple/simple")
+    ap.add_argument("--passes", type=int, default=1,
+                    help="run dkimtool and every peer this many times, alternating; keep each one's best")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = ap.parse_args()
     sizes = parse_sizes(args.sizes)
     canons = args.canonicalizations.split(",")
 
-    with tempfile.TemporaryDirectory(prefix="dkim-peers-") as workdir:
-        corpus = os.path.join(workdir, "corpus")
-        bench = subprocess.run([args.dkimtool, "bench", "--format", "json", "--corpus", corpus,
-                                "--seconds", str(args.seconds), "--rounds", str(args.rounds),
-                                "--sizes", args.sizes, "--canonicalizations", args.canonicalizations],
-                               capture_output=True, text=True)
-        if bench.returncode != 0:
-            sys.exit("dkimtool bench failed: " + bench.stderr)
-        lines = json_lines(bench.stdout)
-        openssl = lines[0].get("openssl", {})
-        ours = {key(c): c for c in lines[1:]}
-        # dkimtool's cells carry the message's exact size; the corpus names files by the requested size.
-        ours_by_request = {}
-        for c in lines[1:]:
-            nearest = min(sizes, key=lambda s: abs(s - int(c["bytes"])))
-            ours_by_request[(c["op"], c["algorithm"], c["c"], nearest)] = c
-
-        peers = {}
-        notes = {}
-        for name, runner in (("dkimpy", lambda: dkimpy_cells(corpus, args.seconds, args.rounds, sizes, canons)),
-                             ("Mail::DKIM", lambda: run_mail_dkim(corpus, args.seconds, args.rounds, sizes, canons)),
-                             ("libopendkim", lambda: run_opendkim(corpus, args.seconds, args.rounds, sizes, canons,
-                                                                  workdir))):
-            cells, note = runner()
-            peers[name] = {key(c): c for c in cells}
-            notes[name] = note
+    best_ours = {}
+    peers = {}
+    notes = {}
+    openssl = {}
+    for _ in range(max(1, args.passes)):
+        with tempfile.TemporaryDirectory(prefix="dkim-peers-") as workdir:
+            corpus = os.path.join(workdir, "corpus")
+            bench = subprocess.run([args.dkimtool, "bench", "--format", "json", "--corpus", corpus,
+                                    "--seconds", str(args.seconds), "--rounds", str(args.rounds),
+                                    "--sizes", args.sizes, "--canonicalizations", args.canonicalizations],
+                                   capture_output=True, text=True)
+            if bench.returncode != 0:
+                sys.exit("dkimtool bench failed: " + bench.stderr)
+            lines = json_lines(bench.stdout)
+            # dkimtool's cells carry the message's exact size; the corpus names files by the requested size.
+            for c in lines[1:]:
+                nearest = min(sizes, key=lambda s: abs(s - int(c["bytes"])))
+                cell_key = (c["op"], c["algorithm"], c["c"], nearest)
+                if cell_key not in best_ours or c["msgsPerSecond"] > best_ours[cell_key]["msgsPerSecond"]:
+                    best_ours[cell_key] = c
+                    openssl = lines[0].get("openssl", {})
+            runners = (
+                ("dkimpy", lambda: dkimpy_cells(corpus, args.seconds, args.rounds, sizes, canons)),
+                ("Mail::DKIM", lambda: run_mail_dkim(corpus, args.seconds, args.rounds, sizes, canons)),
+                ("libopendkim", lambda: run_opendkim(corpus, args.seconds, args.rounds, sizes, canons, workdir)),
+            )
+            for name, runner in runners:
+                cells, note = runner()
+                table = peers.setdefault(name, {})
+                for c in cells:
+                    old = table.get(key(c))
+                    if old is None or (c.get("msgsPerSecond") or 0) > (old.get("msgsPerSecond") or 0):
+                        table[key(c)] = c
+                notes[name] = note
+    ours_by_request = best_ours
 
     names = list(peers)
-    print("OpenSSL (same run, one core): " + json.dumps(openssl))
+    print("OpenSSL (same run, one core; the pass of the last best dkimtool cell): " + json.dumps(openssl))
     for name in names:
         if notes[name]:
             print("%s: %s" % (name, notes[name]))

@@ -16,7 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure sign and verify throughput against OpenSSL's own rates on this machine.",
         discussion: """
             Prints, per cell (operation, algorithm, canonicalization, message size), messages per second, MB/s and \
-            the fraction of the limit 1 / (1/ops + bytes/sha256), with ops and sha256 measured in the same run. \
+            the fraction of the limit 1 / (1/ops + bytes/sha256), with ops and sha256 measured in the same run, \
+            right before the cell (the first line gives the rates measured at the start). \
             --corpus DIR also writes the messages, keys and key records so other implementations can be timed \
             on the same bytes (Benchmarks/peers.py). --stream-file FILE signs and verifies one file streaming from \
             disk and prints the peak resident memory.
@@ -96,8 +97,11 @@ struct BenchCommand: AsyncParsableCommand {
             for operation in BenchCell.Operation.allCases where operations.contains(operation.rawValue) {
                 for algorithm in BenchKey.allCases where algorithms.contains(algorithm.rawValue) {
                     for size in sizeList {
+                        // The machine's load changes from minute to minute: the limit of each cell is measured
+                        // right before it, so the fraction compares two figures taken moments apart.
+                        let local = try BenchLimits.measure(setup, timer, only: (operation, algorithm))
                         let cell = try await BenchCell.measure(operation, algorithm, canonicalization, size,
-                                                               setup: setup, timer: timer, limits: limits)
+                                                               setup: setup, timer: timer, limits: local)
                         print(format == .text ? cell.textLine : cell.jsonLine)
                     }
                 }
@@ -217,19 +221,25 @@ struct BenchLimits {
     /// SHA-256 bytes per second with 16 KiB updates.
     var sha256: Double = 0
 
-    static func measure(_ setup: BenchSetup, _ timer: BenchTimer) throws -> BenchLimits {
+    /// - Parameter only: measure just this operation and key (and SHA-256); nil for all four.
+    static func measure(_ setup: BenchSetup, _ timer: BenchTimer,
+                        only: (BenchCell.Operation, BenchKey)? = nil) throws -> BenchLimits {
         var limits = BenchLimits()
         let digest = SHA256.hash(Array("benchmark".utf8))
-        for name in BenchKey.allCases {
+        for name in BenchKey.allCases where only == nil || only?.1 == name {
             let key = try setup.key(name)
             let signature = try key.signature(forDigest: digest)
             let publicKey = key.publicKey
             guard publicKey.isValidSignature(signature, forDigest: digest) else {
                 throw Console.fail("the \(name.rawValue) self-check failed", SysExit.software)
             }
-            limits.signOps[name] = try timer.rate { _ = try key.signature(forDigest: digest) }
-            limits.verifyOps[name] = timer.rate {
-                if !publicKey.isValidSignature(signature, forDigest: digest) { preconditionFailure("verify") }
+            if only == nil || only?.0 == .sign {
+                limits.signOps[name] = try timer.rate { _ = try key.signature(forDigest: digest) }
+            }
+            if only == nil || only?.0 == .verify {
+                limits.verifyOps[name] = timer.rate {
+                    if !publicKey.isValidSignature(signature, forDigest: digest) { preconditionFailure("verify") }
+                }
             }
         }
         let block = [UInt8](repeating: 0x61, count: 16 * 1024)
