@@ -10,7 +10,8 @@ import Testing
 
     static func signed(_ text: String) throws -> [UInt8] {
         let pem = try String(contentsOfFile: key, encoding: .utf8)
-        var options = SignOptions(domain: "example.com", selector: "mail", key: try DKIMPrivateKey(pemRepresentation: pem))
+        let privateKey = try DKIMPrivateKey(pemRepresentation: pem)
+        var options = SignOptions(domain: "example.com", selector: "mail", key: privateKey)
         options.clock = { 1_700_000_000 }
         return try DKIMSigner(options: options).sign(message: Array(text.utf8))
     }

@@ -30,8 +30,8 @@ public struct DKIMVerifier: Sendable {
         return await verify(headers: parsed.headers, bodyHashes: &bodyHashes)
     }
 
-    /// Starts a streaming verification: feed the message with ``VerificationStream/update(_:)-(UnsafeRawBufferPointer)``,
-    /// then call ``VerificationStream/finish()``.
+    /// Starts a streaming verification: feed the message with
+    /// ``VerificationStream/update(_:)-(UnsafeRawBufferPointer)``, then call ``VerificationStream/finish()``.
     ///
     /// Only the header section is kept; the body goes through one canonicalizer and hash per distinct
     /// (body canonicalization, `l=`) of the signatures as it arrives, so memory does not grow with the body.
