@@ -7,6 +7,7 @@ struct DKIMTool: AsyncParsableCommand {
         commandName: "dkimtool",
         abstract: "Generate DKIM keys and records, sign and verify messages.",
         version: DKIMCore.version,
-        subcommands: [KeygenCommand.self, RecordCommand.self, SignCommand.self, VerifyCommand.self, TestkeyCommand.self]
+        subcommands: [KeygenCommand.self, RecordCommand.self, SignCommand.self, VerifyCommand.self, TestkeyCommand.self,
+                      BenchCommand.self]
     )
 }

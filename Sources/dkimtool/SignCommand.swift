@@ -5,7 +5,7 @@ import ArgumentParser
 import DKIMCore
 
 /// `dkimtool sign`: prepend a DKIM-Signature to messages.
-struct SignCommand: ParsableCommand {
+struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign messages: write each with a DKIM-Signature field prepended.",
@@ -61,6 +61,9 @@ struct SignCommand: ParsableCommand {
     @Flag(help: "Replace existing output files.")
     var force = false
 
+    @Option(help: "With --output-dir: messages signed at once (default: one per active core).")
+    var jobs: Int?
+
     @Argument(help: "Messages to sign; - or nothing for standard input.")
     var files: [String] = []
 
@@ -78,24 +81,27 @@ struct SignCommand: ParsableCommand {
             throw ValidationError("--canonicalization must be simple or relaxed for header and body, "
                                   + "e.g. relaxed/relaxed (got \"\(canonicalization)\").")
         }
+        if let jobs, jobs < 1 || jobs > 1024 {
+            throw ValidationError("--jobs must be between 1 and 1024.")
+        }
         if let algorithm, !["rsa-sha256", "ed25519-sha256"].contains(algorithm) {
             throw ValidationError("--algorithm must be rsa-sha256 or ed25519-sha256 (rsa-sha1 is forbidden by RFC 8301).")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let signer = try makeSigner()
         let inputs = files.isEmpty ? ["-"] : files
+        let job = SignJob(inputs: inputs, outputDir: outputDir, output: output, overwrite: force, signer: signer)
         var worst: ExitCode?
-        for input in inputs {
-            do {
-                let destination = outputDir.map { $0 + "/" + baseName(input) } ?? output
-                try MessageSigning.sign(input: input, output: destination, overwrite: force, with: signer)
-            } catch {
-                Console.report(error, context: input)
+        // Each message is signed on its own core; diagnostics come out in the order of the inputs.
+        await BatchRunner(width: inputs.count == 1 ? 1 : jobs).run(count: inputs.count, work: job.run,
+                                                                    deliver: { index, outcome in
+            if case .failure(let error) = outcome {
+                Console.report(error, context: inputs[index])
                 worst = worst ?? SysExit.code(for: error)
             }
-        }
+        })
         if let worst { throw worst }
     }
 
@@ -122,7 +128,28 @@ struct SignCommand: ParsableCommand {
         }
     }
 
-    private func baseName(_ path: String) -> String {
+}
+
+/// One `sign` invocation's jobs: input `index` signed into its destination.
+///
+/// A nonisolated method, not a closure written inside `run()`: such a closure may inherit the main actor's
+/// isolation, and every job would then hop back to the main thread and run one at a time.
+struct SignJob: Sendable {
+    let inputs: [String]
+    let outputDir: String?
+    let output: String?
+    let overwrite: Bool
+    let signer: DKIMSigner
+
+    nonisolated func run(_ index: Int) async -> Result<Void, any Error> {
+        let input = inputs[index]
+        return Result {
+            let destination = outputDir.map { $0 + "/" + Self.baseName(input) } ?? output
+            try MessageSigning.sign(input: input, output: destination, overwrite: overwrite, with: signer)
+        }
+    }
+
+    static func baseName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 }

@@ -61,6 +61,7 @@ public enum Base64 {
         var quad: UInt32 = 0
         var count = 0          // base64 characters in the current quantum
         var padCount = 0       // '=' seen so far; only white space may follow them
+        let table = decodeTable  // read the lazily initialised global once, not once per byte
         for (offset, byte) in text.enumerated() {
             if byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr || byte == ASCII.lf { continue }
             if byte == padding {
@@ -69,7 +70,7 @@ public enum Base64 {
                 padCount += 1
                 continue
             }
-            let value = decodeTable[Int(byte)]
+            let value = table[Int(byte)]
             guard value != invalid else { throw .invalidCharacter(byte: byte, offset: offset) }
             guard padCount == 0 else { throw .badPadding }
             quad = quad << 6 | UInt32(value)

@@ -63,9 +63,18 @@ public struct BodyCanonicalizer: Sendable {
     ///   - algorithm: `simple` or `relaxed`.
     ///   - limit: the `l=` value, in canonical octets; nil for the whole body. A negative value counts as 0.
     public init(_ algorithm: CanonicalizationAlgorithm, limit: Int? = nil) {
+        self.init(algorithm, limit: limit, bufferCapacity: nil)
+    }
+
+    /// Creates a canonicalizer whose output buffer is at most `bufferCapacity` octets (at least 64).
+    ///
+    /// A one-shot caller that knows the body is small saves allocating and clearing 16 KiB per message; any
+    /// capacity gives the same output, only the size of the writes to the sink changes.
+    init(_ algorithm: CanonicalizationAlgorithm, limit: Int?, bufferCapacity: Int?) {
         self.algorithm = algorithm
         self.limit = limit.map { max(0, $0) }
-        self.buffer = [UInt8](repeating: 0, count: BodyCanonicalizer.bufferSize)
+        let capacity = min(BodyCanonicalizer.bufferSize, max(64, bufferCapacity ?? BodyCanonicalizer.bufferSize))
+        self.buffer = [UInt8](repeating: 0, count: capacity)
     }
 
     /// Feeds the next chunk of the body.

@@ -53,7 +53,9 @@ public struct HeaderField: Sendable, Equatable {
     /// non-ASCII name in `h=` select an ASCII header field.
     /// - Parameter name: a field name, for example from a signature's `h=` tag.
     public func hasName(_ name: String) -> Bool {
-        HeaderField.asciiLowercased(name) == lowercasedName
+        // Compared byte by byte without building a lowercased copy: this runs for every field of every message.
+        lowercasedName.utf8.count == name.utf8.count
+            && lowercasedName.utf8.elementsEqual(name.utf8.lazy.map(ASCII.lowercased))
     }
 
     /// Lowercases the ASCII letters of `name` and leaves every other byte alone.

@@ -10,6 +10,9 @@ public enum HeaderSelection {
     ///   - headers: the message's header fields, top first.
     /// - Returns: one entry per name: the index into `headers` of the selected instance, or nil.
     public static func selectIndices(_ names: [String], from headers: [HeaderField]) -> [Int?] {
+        if names.count * headers.count <= scanLimit {
+            return scanSelect(names, from: headers)
+        }
         var remaining: [String: [Int]] = [:]
         for (index, field) in headers.enumerated() {
             remaining[field.lowercasedName, default: []].append(index)
@@ -17,6 +20,31 @@ public enum HeaderSelection {
         return names.map { name in
             remaining[HeaderField.asciiLowercased(name)]?.popLast()
         }
+    }
+
+    /// Up to this many (name, field) comparisons, a scan per name beats building a dictionary of index arrays
+    /// (a typical message: 15 names, 20 fields); beyond it the dictionary keeps hostile input linear.
+    static let scanLimit = 4096
+
+    /// ``selectIndices(_:from:)`` by scanning the fields bottom-up for each name; no allocation per field.
+    static func scanSelect(_ names: [String], from headers: [HeaderField]) -> [Int?] {
+        var taken = [Bool](repeating: false, count: headers.count)
+        var selected: [Int?] = []
+        selected.reserveCapacity(names.count)
+        for name in names {
+            var found: Int?
+            var index = headers.count
+            while index > 0 {
+                index -= 1
+                if !taken[index], headers[index].hasName(name) {
+                    found = index
+                    taken[index] = true
+                    break
+                }
+            }
+            selected.append(found)
+        }
+        return selected
     }
 
     /// Selects, for each name in `h=` order, the bottom-most instance of that name not yet selected.

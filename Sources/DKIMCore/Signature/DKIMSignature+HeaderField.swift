@@ -17,40 +17,85 @@ extension DKIMSignature {
     ///   final CRLF; the CLI converts line endings for LF-only files.
     public func headerField(foldingAt width: Int = 78) -> [UInt8] {
         var output = Self.fieldPrefix
+        output.reserveCapacity(512 + signature.count * 2)
         var column = output.count
         for tag in renderedTags() {
-            guard let first = tag.units.first else { continue }
-            if column + 1 + max(first.count, tag.minimumFirstWidth) > width {
+            let bytes = tag.bytes
+            guard !bytes.isEmpty else { continue }
+            let firstEnd = tag.foldPoints.first ?? bytes.count
+            if column + 1 + max(firstEnd, tag.minimumFirstWidth) > width {
                 output.append(contentsOf: ASCII.crlf)
                 column = 0
             }
             output.append(ASCII.space)
-            output.append(contentsOf: first)
-            column += 1 + first.count
-            for unit in tag.units.dropFirst() {
-                if column + unit.count > width {
+            output.append(contentsOf: bytes[..<firstEnd])
+            column += 1 + firstEnd
+            var unitStart = firstEnd
+            var point = 1
+            while unitStart < bytes.count {
+                let unitEnd = point < tag.foldPoints.count ? tag.foldPoints[point] : bytes.count
+                point += 1
+                let length = unitEnd - unitStart
+                if column + length > width {
                     output.append(contentsOf: ASCII.crlf)
                     output.append(ASCII.space)
                     column = 1
                 }
-                output.append(contentsOf: unit)
-                column += unit.count
+                output.append(contentsOf: bytes[unitStart..<unitEnd])
+                column += length
+                unitStart = unitEnd
             }
         }
         output.append(contentsOf: ASCII.crlf)
         return output
     }
 
-    /// One tag, cut into the pieces between which a fold is allowed; the separator `;` is included.
+    /// One tag with the places where a fold is allowed; the separator `;` is included.
+    ///
+    /// Held as one byte array and the offsets between units, not one array per unit: `b=` alone has hundreds
+    /// of fold points, and signing renders the field three times.
     private struct RenderedTag {
-        var units: [[UInt8]]
+        /// The tag, `name=value;`.
+        var bytes: [UInt8]
+        /// Offsets into ``bytes`` where a unit ends and a fold may be inserted, ascending, inside the bytes.
+        var foldPoints: [Int] = []
         /// The room the first unit needs on its line, when more than its own length.
         var minimumFirstWidth = 0
+
+        init(bytes: [UInt8], foldPoints: [Int] = [], minimumFirstWidth: Int = 0) {
+            self.bytes = bytes
+            self.foldPoints = foldPoints
+            self.minimumFirstWidth = minimumFirstWidth
+        }
+
+        /// A tag from its units, each a piece between two fold points.
+        init(units: [[UInt8]], minimumFirstWidth: Int = 0) {
+            bytes = units.flatMap { $0 }
+            var end = 0
+            for unit in units.dropLast() {
+                end += unit.count
+                foldPoints.append(end)
+            }
+            self.minimumFirstWidth = minimumFirstWidth
+        }
+
+        /// `name=` then base64 text with a fold point between any two characters, after the first one.
+        init(base64 name: String, _ text: String, terminator: UInt8?, minimumFirstWidth: Int = 0) {
+            let prefix = Array((name + "=").utf8)
+            bytes = prefix + Array(text.utf8)
+            if let terminator { bytes.append(terminator) }
+            let characters = text.utf8.count
+            // Units: prefix + first character, then one character each; the terminator joins the last.
+            if characters > 1 {
+                foldPoints = Array((prefix.count + 1)..<(prefix.count + characters))
+            }
+            self.minimumFirstWidth = minimumFirstWidth
+        }
     }
 
     private func renderedTags() -> [RenderedTag] {
         func whole(_ name: String, _ value: [UInt8]) -> RenderedTag {
-            RenderedTag(units: [Array((name + "=").utf8) + value + [ASCII.semicolon]])
+            RenderedTag(bytes: Array((name + "=").utf8) + value + [ASCII.semicolon])
         }
         func text(_ name: String, _ value: String) -> RenderedTag { whole(name, Array(value.utf8)) }
 
@@ -61,6 +106,7 @@ extension DKIMSignature {
             text("d", domain),
             text("s", selector),
         ]
+        tags.reserveCapacity(14)
         if let identity { tags.append(whole("i", DKIMQuotedPrintable.encode(identity.utf8))) }
         if queryMethods != ["dns/txt"] { tags.append(text("q", queryMethods.joined(separator: ":"))) }
         if let bodyLength { tags.append(text("l", String(bodyLength))) }
@@ -68,35 +114,28 @@ extension DKIMSignature {
         if let expiration { tags.append(text("x", String(expiration))) }
 
         // h=: a fold may follow any ':' (RFC 6376 §3.5: hdr-name *( [FWS] ":" [FWS] hdr-name )).
-        var headerUnits = signedHeaders.map { Array($0.utf8) + [ASCII.colon] }
-        if headerUnits.isEmpty { headerUnits = [[ASCII.colon]] }
-        headerUnits[0] = Array("h=".utf8) + headerUnits[0]
-        headerUnits[headerUnits.count - 1][headerUnits[headerUnits.count - 1].count - 1] = ASCII.semicolon
-        tags.append(RenderedTag(units: headerUnits))
+        var headerBytes = Array("h=".utf8)
+        var headerFolds: [Int] = []
+        for (index, name) in signedHeaders.enumerated() {
+            headerBytes += name.utf8
+            if index < signedHeaders.count - 1 {
+                headerBytes.append(ASCII.colon)
+                headerFolds.append(headerBytes.count)
+            }
+        }
+        headerBytes.append(ASCII.semicolon)
+        tags.append(RenderedTag(bytes: headerBytes, foldPoints: headerFolds))
 
         if let copiedHeaders { tags.append(RenderedTag(units: Self.copiedHeaderUnits(copiedHeaders))) }
 
-        // bh= and b=: FWS may appear between any two base64 characters (RFC 6376 §3.5).
-        var bodyHashUnits = Array(Base64.encode(bodyHash).utf8).map { [$0] }
-        bodyHashUnits.append([ASCII.semicolon])
-        bodyHashUnits[0] = Array("bh=".utf8) + bodyHashUnits[0]
-        tags.append(RenderedTag(units: bodyHashUnits.count > 1 ? Self.merge(bodyHashUnits) : bodyHashUnits))
+        // bh= and b=: FWS may appear between any two base64 characters (RFC 6376 §3.5); the ';' after bh= is
+        // joined to its last character, so a fold never separates them.
+        tags.append(RenderedTag(base64: "bh", Base64.encode(bodyHash), terminator: ASCII.semicolon))
 
         // b= is last and has no ';' after it, so filling it in changes nothing before it. The first
         // character stays on the line of "b=" (room for it is reserved), so no FWS precedes the value.
-        var signatureUnits = Array(Base64.encode(signature).utf8).map { [$0] }
-        if signatureUnits.isEmpty { signatureUnits = [[]] }
-        signatureUnits[0] = Array("b=".utf8) + signatureUnits[0]
-        tags.append(RenderedTag(units: signatureUnits, minimumFirstWidth: 3))
+        tags.append(RenderedTag(base64: "b", Base64.encode(signature), terminator: nil, minimumFirstWidth: 3))
         return tags
-    }
-
-    /// Joins a trailing ';' to the last base64 character, so a fold never separates them.
-    private static func merge(_ units: [[UInt8]]) -> [[UInt8]] {
-        var units = units
-        let separator = units.removeLast()
-        units[units.count - 1] += separator
-        return units
     }
 
     /// z=: each copy is "name:" (never broken) then its encoded value, one fold point per encoded

@@ -128,7 +128,7 @@ public struct DKIMSignature: Sendable, Equatable {
         // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
         self.signedHeaders = try Self.colonList(tag("h"), validatingFieldNames: true)
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
-        guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else {
+        guard signedHeaders.contains(where: { $0.utf8.lazy.map(ASCII.lowercased).elementsEqual("from".utf8) }) else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 

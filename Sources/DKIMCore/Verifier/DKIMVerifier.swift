@@ -27,31 +27,51 @@ public struct DKIMVerifier: Sendable {
     ///   `limit-exceeded` when it is over a bound of ``VerifyOptions/limits``.
     public func verify(message: [UInt8]) async throws -> MessageVerification {
         let parsed = try MessageParts(parsing: message, limits: options.limits)
-        let signatureFieldIndices = parsed.headers.indices.filter { parsed.headers[$0].hasName("dkim-signature") }
         var bodyHashes = BodyHashCache(body: parsed.body)
+        return await verify(headers: parsed.headers, bodyHashes: &bodyHashes)
+    }
+
+    /// Starts a streaming verification: feed the message with
+    /// ``VerificationStream/update(_:)-(UnsafeRawBufferPointer)``, then call ``VerificationStream/finish()``.
+    ///
+    /// Only the header section is kept; the body goes through one canonicalizer and hash per distinct
+    /// (body canonicalization, `l=`) of the signatures as it arrives, so memory does not grow with the body.
+    /// - Returns: a stream that gives the same results as ``verify(message:)`` on the whole message.
+    public func makeStream() -> VerificationStream {
+        VerificationStream(verifier: self)
+    }
+
+    /// Verifies the DKIM-Signature fields of `headers`, with body hashes from `bodyHashes`.
+    func verify(headers: [HeaderField], bodyHashes: inout BodyHashCache) async -> MessageVerification {
+        let signatureFieldIndices = Self.signatureFieldIndices(in: headers)
         let now = options.clock()
         var results: [SignatureVerification] = []
         for (position, fieldIndex) in signatureFieldIndices.enumerated() {
             if position >= options.maxSignatures {
-                let field = parsed.headers[fieldIndex]
+                let field = headers[fieldIndex]
                 let partial = field.raw.count <= options.limits.maximumSignatureFieldOctets
                     ? PartialSignature(field: field) : .unread
                 results.append(partial.result(index: position, .neutral, .notChecked,
                     "Not checked: the message has more than \(options.maxSignatures) DKIM signatures."))
                 continue
             }
-            let outcome = await verifySignature(at: fieldIndex, index: position, in: parsed,
+            let outcome = await verifySignature(at: fieldIndex, index: position, in: headers,
                                                 bodyHashes: &bodyHashes, now: now)
             results.append(outcome)
         }
         return MessageVerification(signatures: results)
     }
 
+    /// The positions of the DKIM-Signature fields, top-down.
+    static func signatureFieldIndices(in headers: [HeaderField]) -> [Int] {
+        headers.indices.filter { headers[$0].hasName("dkim-signature") }
+    }
+
     // MARK: One signature
 
-    private func verifySignature(at fieldIndex: Int, index: Int, in message: MessageParts,
+    private func verifySignature(at fieldIndex: Int, index: Int, in headers: [HeaderField],
                                  bodyHashes: inout BodyHashCache, now: Int64) async -> SignatureVerification {
-        let field = message.headers[fieldIndex]
+        let field = headers[fieldIndex]
         let limits = options.limits
         guard field.raw.count <= limits.maximumSignatureFieldOctets else {
             // Not even the tag list is read: a field over the bound is refused before any work on it.
@@ -59,16 +79,18 @@ public struct DKIMVerifier: Sendable {
                 "The DKIM-Signature field has \(field.raw.count) octets; more than "
                 + "\(limits.maximumSignatureFieldOctets) are refused.")
         }
-        let partial = PartialSignature(field: field)
 
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
         let signature: DKIMSignature
         do {
             signature = try DKIMSignature(parsing: field.value)
         } catch {
+            let partial = PartialSignature(field: field)
             let (reason, sentence) = partial.classify(error)
             return partial.result(index: index, .permerror, reason, sentence)
         }
+        // The tags were parsed once already; reading them again would double the cost of a small message.
+        let partial = PartialSignature(tags: signature.tags)
         var report = Report(index: index, signature: signature, partial: partial)
         guard signature.signedHeaders.count <= limits.maximumSignedHeaderNames else {
             return report.finish(.permerror, .limitExceeded,
@@ -128,13 +150,13 @@ public struct DKIMVerifier: Sendable {
             return report.finish(.fail, .bodyHashMismatch,
                                  "The body hash does not match bh=: the body was changed after signing.")
         }
-        guard let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: message),
+        guard let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: headers),
               key.isValidSignature(signature.signature, forDigest: digest) else {
             return report.finish(.fail, .signatureMismatch,
                 "The signature does not verify with the key at \(keyName): a signed header field was changed, "
                 + "or the key does not match the one that signed.")
         }
-        if !Self.isOversigned("from", in: signature, message: message) {
+        if !Self.isOversigned("from", in: signature, headers: headers) {
             report.warn("from-not-oversigned",
                         "From is not oversigned: a second From field could be added without breaking the signature.")
         }
@@ -142,18 +164,18 @@ public struct DKIMVerifier: Sendable {
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
-    static func isOversigned(_ name: String, in signature: DKIMSignature, message: MessageParts) -> Bool {
+    static func isOversigned(_ name: String, in signature: DKIMSignature, headers: [HeaderField]) -> Bool {
         let signedCount = signature.signedHeaders.count { $0.lowercased() == name }
-        let presentCount = message.headers.count { $0.hasName(name) }
+        let presentCount = headers.count { $0.hasName(name) }
         return signedCount > presentCount
     }
 
     /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2); nil when the field cannot be re-read
     /// with its `b=` value removed.
     private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
-                              in message: MessageParts) -> [UInt8]? {
+                              in headers: [HeaderField]) -> [UInt8]? {
         // The field under verification did not exist when the signer chose header instances.
-        var candidates = message.headers
+        var candidates = headers
         candidates.remove(at: fieldIndex)
         return try? HeaderHash.digest(signedNames: signature.signedHeaders, headers: candidates,
                                       signatureField: field, blanking: signature.signatureValueRange,
@@ -202,7 +224,8 @@ public struct DKIMVerifier: Sendable {
         var firstError: DKIMError?
         for record in records {
             do {
-                parsedRecords.append(try DKIMKeyRecord(parsing: record.joined))
+                let bytes = record.joined
+                parsedRecords.append(try options.keyCache?.record(parsing: bytes) ?? DKIMKeyRecord(parsing: bytes))
             } catch let error as DKIMError {
                 firstError = firstError ?? error
             } catch {
@@ -252,7 +275,7 @@ public struct DKIMVerifier: Sendable {
         }
         let key: DKIMPublicKey
         do {
-            key = try record.publicKey()
+            key = try options.keyCache?.publicKey(of: record) ?? record.publicKey()
         } catch let error as DKIMError where error.code == .keyTooLarge {
             return .failure(Failure(result: .permerror, reason: .keyTooLarge, explanation: error.reason))
         } catch {

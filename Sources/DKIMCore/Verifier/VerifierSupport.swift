@@ -17,16 +17,23 @@ struct PartialSignature {
     }
 
     init(field: HeaderField) {
-        let tags = try? TagList(parsing: field.value)
+        self.init(tags: try? TagList(parsing: field.value))
+    }
+
+    /// The same from a tag list already parsed (a valid signature's ``DKIMSignature/tags``).
+    init(tags: TagList?) {
         domain = tags?["d"]?.stringValue
         selector = tags?["s"]?.stringValue
         algorithm = tags?["a"]?.stringValue
-        signaturePrefix = tags?["b"].map { Self.prefix(of: $0.valueWithoutWhitespace) }
+        signaturePrefix = tags?["b"].map { Self.prefix(of: $0.value) }
     }
 
     /// RFC 6008 §4: `header.b` carries at least the first eight characters of `b=`.
-    static func prefix(of base64: [UInt8]) -> String {
-        String(decoding: base64.prefix(8), as: UTF8.self)
+    /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
+    static func prefix(of value: some Collection<UInt8>) -> String {
+        // Only the first eight characters are needed; filtering the whole value (hundreds of octets) is not.
+        let characters = value.lazy.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }.prefix(8)
+        return String(decoding: Array(characters), as: UTF8.self)
     }
 
     /// Maps a parse failure to its reason code (RFC 6376 §6.1.1); the parser stops at the first fault.
@@ -79,6 +86,9 @@ struct Report {
 }
 
 /// Each distinct (body canonicalization, `l=`) body hash is computed once per message.
+///
+/// One-shot verification computes each hash from the body slice when first asked; streaming verification
+/// computes them while the body arrives (``BodyHashCache/Streaming``) and hands over the finished entries.
 struct BodyHashCache {
     struct Entry {
         /// SHA-256 of the canonicalized body, truncated to `l=` when given.
@@ -87,28 +97,61 @@ struct BodyHashCache {
         let totalLength: Int
     }
 
-    private struct Key: Hashable {
+    struct Key: Hashable {
         let algorithm: CanonicalizationAlgorithm
         let limit: Int?
     }
 
-    let body: ArraySlice<UInt8>
-    private var entries: [Key: Entry] = [:]
+    /// The body, or nil when the entries were computed while streaming.
+    let body: ArraySlice<UInt8>?
+    private var entries: [Key: Entry]
 
     init(body: ArraySlice<UInt8>) {
         self.body = body
+        self.entries = [:]
+    }
+
+    init(computed entries: [Key: Entry]) {
+        self.body = nil
+        self.entries = entries
     }
 
     mutating func hash(canonicalization algorithm: CanonicalizationAlgorithm, limit: Int?) -> Entry {
         let key = Key(algorithm: algorithm, limit: limit)
         if let entry = entries[key] { return entry }
-        var canonicalizer = BodyCanonicalizer(algorithm, limit: limit)
-        var hasher = SHA256()
-        // A fresh canonicalizer fed once and finished once cannot be misused, so these calls do not throw.
-        try? canonicalizer.feed(body, into: &hasher)
-        try? canonicalizer.finish(into: &hasher)
-        let entry = Entry(digest: hasher.finalize(), totalLength: canonicalizer.canonicalLength)
+        // Streaming computes every key a verifiable signature needs; were one missing, hashing an empty body
+        // gives a digest that cannot match bh=, so the signature fails rather than passes.
+        var computing = Streaming(key, bufferCapacity: body.map { $0.count + 16 })
+        if let body {
+            body.withUnsafeBytes { computing.feed($0) }
+        }
+        let entry = computing.finish()
         entries[key] = entry
         return entry
+    }
+
+    /// One body hash computed as the body streams past.
+    struct Streaming {
+        let key: Key
+        private var canonicalizer: BodyCanonicalizer
+        private var hasher = SHA256()
+
+        /// - Parameters:
+        ///   - key: the canonicalization and `l=`.
+        ///   - bufferCapacity: the body size when known, so a small body does not get a 16 KiB buffer.
+        init(_ key: Key, bufferCapacity: Int? = nil) {
+            self.key = key
+            self.canonicalizer = BodyCanonicalizer(key.algorithm, limit: key.limit, bufferCapacity: bufferCapacity)
+        }
+
+        mutating func feed(_ chunk: UnsafeRawBufferPointer) {
+            canonicalizer.process(chunk, into: &hasher)
+        }
+
+        mutating func finish() -> Entry {
+            canonicalizer.complete(into: &hasher)
+            let digest = hasher.finalize()
+            return Entry(digest: digest, totalLength: canonicalizer.canonicalLength)
+        }
     }
 }

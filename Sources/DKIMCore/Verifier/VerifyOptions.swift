@@ -29,9 +29,12 @@ public struct VerifyOptions: Sendable {
     public var clockSkew: Int64
     /// How to treat `l=`.
     public var bodyLengthPolicy: BodyLengthPolicy
+    /// Parsed key records and decoded keys kept across messages (the resolver is still asked every time);
+    /// nil parses and decodes every record afresh. Copies of these options share the cache.
+    public var keyCache: DKIMKeyCache?
 
     /// Creates options with the defaults: ``DKIMLimits/standard`` (10 signatures and the other bounds), a 1024-bit
-    /// minimum, 300 s clock skew, `l=` accepted.
+    /// minimum, 300 s clock skew, `l=` accepted, a fresh ``DKIMKeyCache``.
     ///
     /// - Parameters:
     ///   - resolver: where key records come from, e.g. ``SystemDNSResolver``.
@@ -43,5 +46,6 @@ public struct VerifyOptions: Sendable {
         self.minimumKeyBits = 1024
         self.clockSkew = 300
         self.bodyLengthPolicy = .accept
+        self.keyCache = DKIMKeyCache()
     }
 }

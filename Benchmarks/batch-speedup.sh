@@ -1,0 +1,38 @@
+#!/bin/sh
+# 1 core against 2 (or N) cores for `dkimtool sign --output-dir` over 1,000 2 KB messages, RSA-2048.
+#
+#   Benchmarks/batch-speedup.sh [DKIMTOOL] [CORES]      (defaults: .build/release/dkimtool, 0,1)
+#
+# The messages and key come from `dkimtool bench --corpus`; the output goes to /dev/shm when it exists, so the
+# per-file fsync of the output does not turn the measurement into one of the disk. Each setting runs three times,
+# alternating, and `openssl speed -multi` is run as a control: on a machine shared with other work it shows how
+# much a second core can give at all.
+set -eu
+tool=${1:-.build/release/dkimtool}
+cores=${2:-0,1}
+count=$(echo "$cores" | tr ',' '\n' | wc -l)
+work=$(mktemp -d)
+out_root=/dev/shm
+[ -d "$out_root" ] || out_root=$work
+out=$(mktemp -d "$out_root/dkim-batch-XXXXXX")
+trap 'rm -rf "$work" "$out"' EXIT
+"$tool" bench --corpus "$work/corpus" --sizes 2k --operations none --algorithms none >/dev/null
+mkdir "$work/in"
+i=1
+while [ $i -le 1000 ]; do cp "$work/corpus/msg-2000.eml" "$work/in/m$i.eml"; i=$((i + 1)); done
+run() {
+    rm -rf "$out"/*
+    start=$(date +%s.%N)
+    taskset -c "$1" "$tool" sign --domain example.com --selector rsa --key "$work/corpus/rsa.private" \
+        --output-dir "$out" --jobs "$2" "$work"/in/*.eml
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc
+}
+for round in 1 2 3; do
+    one=$(run 0 1)
+    many=$(run "$cores" "$count")
+    echo "round $round: 1 core ${one} s, $count cores ${many} s, speedup $(echo "scale=2; $one / $many" | bc)"
+done
+echo "control: openssl speed rsa2048 sign/s, 1 process then $count:"
+openssl speed -seconds 2 rsa2048 2>/dev/null | tail -1
+openssl speed -multi "$count" -seconds 2 rsa2048 2>/dev/null | tail -1

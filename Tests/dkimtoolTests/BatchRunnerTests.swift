@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import dkimtool
+
+/// ``BatchRunner``: every job runs once, results come back in input order, at most `width` jobs run at once;
+/// and `dkimtool sign --output-dir` over many files through it.
+@Suite struct BatchRunnerTests {
+    /// Counts jobs running at the same time and the most seen.
+    final class Gauge: @unchecked Sendable {
+        private let lock = NSLock()
+        private var running = 0
+        private(set) var peak = 0
+
+        func enter() { lock.withLock { running += 1; peak = max(peak, running) } }
+        func leave() { lock.withLock { running -= 1 } }
+    }
+
+    @Test(arguments: [1, 2, 3, 8])
+    func resultsInInputOrderWithinWidth(width: Int) async {
+        let gauge = Gauge()
+        var delivered: [Int] = []
+        // Later jobs finish first (shorter sleeps), so delivery order is not completion order.
+        await BatchRunner(width: width).run(count: 40, work: { index in
+            gauge.enter()
+            try? await Task.sleep(nanoseconds: UInt64((40 - index) % 7) * 300_000)
+            gauge.leave()
+            return index * index
+        }, deliver: { index, square in
+            #expect(square == index * index)
+            delivered.append(index)
+        })
+        #expect(delivered == Array(0..<40))
+        #expect(gauge.peak <= width)
+        #expect(gauge.peak >= 1)
+    }
+
+    @Test func emptyBatchDeliversNothing() async {
+        var calls = 0
+        await BatchRunner(width: 2).run(count: 0, work: { $0 }, deliver: { _, _ in calls += 1 })
+        #expect(calls == 0)
+    }
+
+    @Test func activeCoresIsPositive() {
+        #expect(BatchRunner.activeCores >= 1)
+        #expect(BatchRunner(width: 0).width == 1)
+    }
+
+    /// 30 messages signed with two jobs: every output verifies; a missing input is reported in its place.
+    @Test func signOutputDirectoryInParallel() throws {
+        let directory = try CLI.temporaryDirectory()
+        let key = CLI.vectorKey("rsa2048-pkcs8.pem")
+        let output = directory.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        var inputs: [String] = []
+        for index in 0..<30 {
+            let path = directory.appendingPathComponent("m\(index).eml").path
+            let text = "From: a@example.com\r\nSubject: message \(index)\r\n\r\nbody \(index)\r\n"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            inputs.append(path)
+        }
+        inputs.insert(directory.appendingPathComponent("missing.eml").path, at: 7)
+        let result = try CLI.run(["sign", "--domain", "example.com", "--selector", "mail", "--key", key,
+                                  "--output-dir", output.path, "--jobs", "2", "--now", "1700000000"] + inputs)
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("missing.eml"))
+        let derived = try CLI.run(["record", "--key", key, "--format", "json"])
+        let value = try #require(
+            (try JSONSerialization.jsonObject(with: Data(derived.stdout.utf8)) as? [String: Any])?["value"] as? String)
+        let records = directory.appendingPathComponent("records").path
+        try Data("mail._domainkey.example.com \(value)\n".utf8).write(to: URL(fileURLWithPath: records))
+        let signed = (0..<30).map { output.appendingPathComponent("m\($0).eml").path }
+        let verified = try CLI.run(["verify", "--txt-records", records, "--now", "1700000000"] + signed)
+        #expect(verified.status == 0)
+        #expect(verified.stdout.components(separatedBy: ": pass\n").count == 31)
+    }
+}
