@@ -10,7 +10,9 @@ import Testing
         let data = try Data(contentsOf: folder.appendingPathComponent("expected.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let cases = try #require(root["cases"] as? [[String: Any]])
+        // The two over-2-MiB header cases are built by the core tests, not committed; they are errors, not output.
         let files = cases.compactMap { $0["file"] as? String }.map { folder.appendingPathComponent($0).path }
+            .filter { FileManager.default.fileExists(atPath: $0) }
         return (try #require(root["now"] as? Int), files)
     }
 
