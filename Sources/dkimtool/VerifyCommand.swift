@@ -115,9 +115,8 @@ struct VerifyBatch {
             var reader = try ChunkReader(path: path)
             let first = try reader.next() ?? []
             guard forceMbox || MboxSplitter.looksLikeMbox(first) else {
-                var bytes = first
-                while let chunk = try reader.next() { bytes.append(contentsOf: chunk) }
-                await verify(bytes, identity: MessageIdentity(path: path))
+                // One message: streamed through the verifier, so memory stays flat whatever its size.
+                try await verifyStreaming(first: first, rest: &reader, identity: MessageIdentity(path: path))
                 return
             }
             // An empty file given with --mbox is an mbox of no messages.
@@ -142,11 +141,40 @@ struct VerifyBatch {
         }
     }
 
+    /// Verifies one message read in chunks (the first already read) and prints its result.
+    mutating func verifyStreaming(first: [UInt8], rest reader: inout ChunkReader,
+                                  identity: MessageIdentity) async throws {
+        do {
+            // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
+            var stream = verifier.makeStream()
+            var normalizer = LineEndings.Normalizer()
+            var crlf: [UInt8] = []
+            var chunk: [UInt8]? = first
+            while let bytes = chunk {
+                crlf.removeAll(keepingCapacity: true)
+                bytes.withUnsafeBytes { normalizer.normalize($0, into: &crlf) }
+                try stream.update(crlf)
+                chunk = try reader.next()
+            }
+            show(try await stream.finish(), identity: identity)
+        } catch let error as DKIMError {
+            failed(error, identity: identity)
+        }
+    }
+
     /// Verifies one message and prints its result.
     mutating func verify(_ message: [UInt8], identity: MessageIdentity) async {
         do {
             // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
-            let outcome = try await verifier.verify(message: LineEndings.normalizeToCRLF(message))
+            show(try await verifier.verify(message: LineEndings.normalizeToCRLF(message)), identity: identity)
+        } catch {
+            failed(error, identity: identity)
+        }
+    }
+
+    /// Prints one message's result and counts it.
+    mutating func show(_ outcome: MessageVerification, identity: MessageIdentity) {
+        do {
             let line = switch format {
             case .text: VerificationText.render(outcome, file: identity.display, authservID: authservID)
             case .json: try Console.json(VerifiedMessageJSON(outcome, identity: identity))

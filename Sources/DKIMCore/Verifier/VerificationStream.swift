@@ -8,23 +8,28 @@
 ///
 /// The input must use CRLF line endings (RFC 6376 §5.3; see ``LineEndings/Normalizer``).
 public struct VerificationStream: Sendable {
-    /// The most header bytes accepted before the empty line that ends the header section.
+    /// The most header bytes a stream ever accepts; the verifier's ``VerifyOptions/limits`` bound it further
+    /// (``DKIMLimits/maximumHeaderSectionOctets``, 1 MiB by default), exactly as for ``DKIMVerifier/verify(message:)``.
     public static let maximumHeaderSectionSize = SigningStream.maximumHeaderSectionSize
 
     private let verifier: DKIMVerifier
-    private var header = HeaderSectionReader(maximumHeaderLength: maximumHeaderSectionSize)
+    private var header: HeaderSectionReader
     private var bodies: [BodyHashCache.Streaming] = []
     private var finished = false
 
     init(verifier: DKIMVerifier) {
         self.verifier = verifier
+        let limits = verifier.options.limits
+        header = HeaderSectionReader(
+            maximumHeaderLength: min(limits.maximumHeaderSectionOctets, Self.maximumHeaderSectionSize),
+            maximumHeaderFields: limits.maximumHeaderFields)
     }
 
     /// Feeds the next bytes of the message.
     ///
     /// - Parameter chunk: the next bytes, of any size; boundaries may fall anywhere.
     /// - Throws: ``DKIMError`` with `malformed-message` for a bad header section, `limit-exceeded` when it is
-    ///   larger than ``maximumHeaderSectionSize``, or `misuse` after ``finish()``.
+    ///   over the verifier's limits, or `misuse` after ``finish()``.
     public mutating func update(_ chunk: UnsafeRawBufferPointer) throws {
         guard !finished else { throw DKIMError(.misuse, "update(_:) was called after finish().") }
         if header.headers != nil {
