@@ -111,43 +111,19 @@ enum MailStore {
 struct ChunkReader: ~Copyable {
     static let chunkSize = 1 << 20
 
-    let path: String
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    private let file: MessageReader
     private var buffer = [UInt8](repeating: 0, count: ChunkReader.chunkSize)
 
-    init(path: String) throws {
-        self.path = path
-        if path == "-" {
-            descriptor = STDIN_FILENO
-            ownsDescriptor = false
-            return
-        }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileIOError.input(path) }
-        var info = stat()
-        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw FileIOError(kind: .input, description: "cannot read \(path): it is a directory")
-        }
-        descriptor = fd
-        ownsDescriptor = true
-    }
+    var path: String { file.path }
 
-    deinit {
-        if ownsDescriptor { close(descriptor) }
+    init(path: String) throws {
+        file = try MessageReader(path: path)
     }
 
     /// The next chunk (a copy, so the buffer can be reused at once), or nil at the end of the file.
     mutating func next() throws -> [UInt8]? {
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileIOError.input(path)
-            }
-            return count == 0 ? nil : Array(buffer[..<count])
-        }
+        let count = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
+        return count == 0 ? nil : Array(buffer[..<count])
     }
 }
 

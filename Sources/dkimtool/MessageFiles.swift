@@ -69,13 +69,22 @@ struct MessageReader: ~Copyable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer.baseAddress, size)
+            let count = Glibc.read(descriptor, buffer.baseAddress, size)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError.input(path)
             }
             if count == 0 { return }
             try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes into `buffer`; 0 at the end of the file.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw FileIOError.input(path) }
         }
     }
 
