@@ -12,17 +12,21 @@ enum CLI {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The `dkimtool` built next to this test binary (or, failing that, in `.build/debug`).
-    static var executable: URL {
+    /// The `dkimtool` built next to this test binary (or, failing that, in `.build/debug`); nil when none is built.
+    static var builtExecutable: URL? {
         let candidates = [
-            Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("dkimtool"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("dkimtool"),
-            packageRoot.appendingPathComponent(".build/debug/dkimtool"),
+            CommandLine.arguments.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent() },
+            Bundle.main.executableURL?.deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/debug"),
         ]
-        for case let candidate? in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
-            return candidate
-        }
-        return packageRoot.appendingPathComponent(".build/debug/dkimtool")
+        return candidates.compactMap { $0?.appendingPathComponent("dkimtool") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// The `dkimtool` to run; a missing build shows up as the failure of running it.
+    static var executable: URL {
+        builtExecutable ?? packageRoot.appendingPathComponent(".build/debug/dkimtool")
     }
 
     static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {

@@ -255,22 +255,8 @@ private struct InteropHarness {
             Issue.record("DKIMTOOL=\(override) is not an executable file")
             throw HarnessError.missingDkimtool
         }
-        var candidates: [URL] = []
-        if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent())
-        }
-        if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent())
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        candidates.append(Self.root.appendingPathComponent(".build/debug"))
-        for candidate in candidates {
-            let tool = candidate.appendingPathComponent("dkimtool")
-            if FileManager.default.isExecutableFile(atPath: tool.path) {
-                return tool
-            }
-        }
-        Issue.record("dkimtool executable not found (looked in \(candidates.map(\.path))); run `swift build` first")
+        if let tool = CLI.builtExecutable { return tool }
+        Issue.record("dkimtool executable not found next to the tests or in .build/debug; run `swift build` first")
         throw HarnessError.missingDkimtool
     }
 

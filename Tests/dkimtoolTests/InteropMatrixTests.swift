@@ -14,24 +14,9 @@ struct InteropMatrixTests {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The `dkimtool` built next to the test bundle (the same search as the other CLI tests).
-    static func dkimtool() -> URL? {
-        var candidates: [URL] = []
-        if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent())
-        }
-        if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent())
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        candidates.append(root.appendingPathComponent(".build/debug"))
-        return candidates.map { $0.appendingPathComponent("dkimtool") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     @Test("every signer x verifier cell passes 100 % and every tampered/policy verdict of ours is the RFC's")
     func matrix() throws {
-        let tool = try #require(Self.dkimtool(), "dkimtool executable not found; run `swift build` first")
+        let tool = try #require(CLI.builtExecutable, "dkimtool executable not found; run `swift build` first")
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("dkim-matrix-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
