@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-dkim",
     products: [
         .library(name: "DKIMCore", targets: ["DKIMCore"]),
+        .library(name: "MailAuthRecords", targets: ["MailAuthRecords"]),
         .executable(name: "dkimtool", targets: ["dkimtool"]),
     ],
     dependencies: [
@@ -25,10 +26,16 @@ let package = Package(
             name: "DKIMCore",
             dependencies: ["CDKIMOpenSSL", "CDKIMResolv"]
         ),
+        // SPF (RFC 7208) and DMARC (RFC 9989) records next to DKIMCore, sharing its DNS resolver.
+        .target(
+            name: "MailAuthRecords",
+            dependencies: ["DKIMCore"]
+        ),
         .executableTarget(
             name: "dkimtool",
             dependencies: [
                 "DKIMCore",
+                "MailAuthRecords",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
