@@ -78,7 +78,7 @@ public struct DMARCReport: Sendable, Hashable {
 /// `dmarc-uri-invalid`, `dmarc-uri-unsupported-scheme`, `dmarc-uri-size-limit`, `dmarc-legacy-tag`,
 /// `dmarc-unknown-tag`, `dmarc-fo-without-ruf`, `dmarc-destination-unauthorized`,
 /// `dmarc-destination-temporary-failure`, `dmarc-policy-none`, `dmarc-testing`, `dmarc-no-rua`,
-/// `dmarc-inherited`, `dmarc-ok`.
+/// `dmarc-inherited`. No finding at all means a valid, enforcing record with reports.
 public enum DMARCAudit {
     /// Audits the DMARC setup of `domain` as an Author Domain.
     ///
@@ -153,10 +153,6 @@ public enum DMARCAudit {
             findings.append(DMARCFinding(code: "dmarc-missing", severity: .blocking, message:
                 "No DMARC record applies to \(name): none at _dmarc.\(name) nor at its Organizational Domain. "
                 + "Gmail and Yahoo require one from bulk senders; publish the suggested record."))
-        }
-        if findings.allSatisfy({ $0.severity == .info }) && discovery.record != nil {
-            findings.append(DMARCFinding(code: "dmarc-ok", severity: .info,
-                                         message: "The DMARC record is valid."))
         }
         let ordered = findings.enumerated().sorted {
             ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset)
@@ -236,7 +232,7 @@ public enum DMARCAudit {
                                  tag: error.tag)]
         case .noRecord(let other):
             // A TXT record that mentions v=DMARC1 without starting with it: a DMARC record gone wrong.
-            for text in other {
+            for text in other where text.lowercased().contains("dmarc1") {
                 do {
                     _ = try DMARCRecord(parsing: Array(text.utf8))
                 } catch where error.code == .versionNotFirst || error.code == .versionWrongValue {

@@ -122,8 +122,9 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
                 index = to.index(after: index)
             }
         }
-        guard decoded.allSatisfy({ $0 > DMARCByte.space && $0 < DMARCByte.delete }) else {
-            return .failure(.init("its address contains spaces, control or non-ASCII characters"))
+        // Spaces survive only inside a quoted local part; isLocalPart and the domain check reject them elsewhere.
+        guard decoded.allSatisfy({ $0 >= DMARCByte.space && $0 < DMARCByte.delete }) else {
+            return .failure(.init("its address contains control or non-ASCII characters"))
         }
         guard let at = decoded.lastIndex(of: DMARCByte.at) else {
             return .failure(.init("it has no \"@\" in the address"))
