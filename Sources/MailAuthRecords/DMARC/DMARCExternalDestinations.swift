@@ -43,8 +43,9 @@ public enum DMARCExternalDestinations {
     /// Checks every URI of `record`'s `rua=` and `ruf=`.
     ///
     /// A destination whose host has a different Organizational Domain (found by its own tree walk, §4.10.2) from
-    /// the policy domain's must publish a TXT record starting with `v=DMARC1` at ``authorizationName(policyDomain:destinationHost:)``
-    /// (aggregate-reporting §3 steps 4–7); otherwise receivers ignore the URI.
+    /// the policy domain's must publish a TXT record starting with `v=DMARC1` at
+    /// ``authorizationName(policyDomain:destinationHost:)`` (aggregate-reporting §3 steps 4–7); otherwise
+    /// receivers ignore the URI.
     ///
     /// - Parameters:
     ///   - record: the applicable record.

@@ -132,7 +132,8 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
         let local = decoded[decoded.startIndex..<at]
         let domain = decoded[decoded.index(after: at)...]
         guard isLocalPart(local) else {
-            return .failure(.init("the local part \"\(DMARCByte.printable(local))\" is not a valid addr-spec local part"))
+            let shown = DMARCByte.printable(local)
+            return .failure(.init("the local part \"\(shown)\" is not a valid addr-spec local part"))
         }
         guard let domainName = DMARCDomainName.normalize(domain) else {
             return .failure(.init("\"\(DMARCByte.printable(domain))\" is not a valid domain name"))
