@@ -79,6 +79,12 @@ public struct DMARCTreeWalk: Sendable, Hashable {
         /// What the query found.
         public let lookup: DMARCLookup
 
+        /// Creates a step: the lookup made for `domain`.
+        public init(domain: String, lookup: DMARCLookup) {
+            self.domain = domain
+            self.lookup = lookup
+        }
+
         /// `_dmarc.<domain>`, the name queried.
         public var queryName: String { "_dmarc." + domain }
     }
