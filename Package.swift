@@ -20,7 +20,7 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // glibc libresolv (res_ninit / res_nmkquery); only DKIMCore/KeyResolution imports it.
+        // glibc libresolv (res_ninit / res_nmkquery); only DKIMCore/DNS imports it.
         .systemLibrary(name: "CDKIMResolv"),
         .target(
             name: "DKIMCore",

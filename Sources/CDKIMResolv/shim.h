@@ -1,7 +1,7 @@
 #ifndef CDKIM_RESOLV_SHIM_H
 #define CDKIM_RESOLV_SHIM_H
 
-// The C resolver (glibc libresolv) for DKIMCore/KeyResolution.
+// The C resolver (glibc libresolv) for DKIMCore/DNS.
 //
 // glibc renames res_ninit / res_nclose to __res_* with macros Swift does not import, and
 // struct __res_state keeps IPv6 name servers in a union; these wrappers hide both. Every

@@ -19,6 +19,9 @@ import Glibc
 ///   while the front server validates DNSSEC for them with the root trust anchor, so the answer is BOGUS
 ///   and the client sees a genuine SERVFAIL (dnsmasq has no direct way to answer SERVFAIL).
 /// - `blackhole`: names that never get an answer: forwarded to a UDP socket this fixture binds and never reads.
+/// - `addresses`: `(name, address)` A or AAAA records (`--host-record`; dnsmasq adds the matching PTR record).
+/// - `mailExchangers`: `(name, exchange, preference)` MX records (`--mx-host`).
+/// - `pointers`: `(name, target)` PTR records (`--ptr-record`), e.g. `("4.3.2.1.in-addr.arpa", "host.example")`.
 ///
 /// The servers are stopped by PID in ``stop()`` and `deinit`. When dnsmasq is not installed, the
 /// initialiser throws an error telling to run `scripts/install-deps`: DNS tests fail, they never skip.
@@ -46,7 +49,10 @@ public final class DNSServerFixture: @unchecked Sendable {
         nodata: [String] = [],
         cnames: [(alias: String, target: String)] = [],
         servfail: [String] = [],
-        blackhole: [String] = []
+        blackhole: [String] = [],
+        addresses: [(name: String, address: String)] = [],
+        mailExchangers: [(name: String, exchange: String, preference: UInt16)] = [],
+        pointers: [(name: String, target: String)] = []
     ) throws {
         let binary = try Self.findDnsmasq()
         directory = FileManager.default.temporaryDirectory
@@ -72,6 +78,21 @@ public final class DNSServerFixture: @unchecked Sendable {
         for name in nodata {
             try Self.checkName(name)
             frontArguments.append("--host-record=\(name),127.0.0.2")
+        }
+        for (name, address) in addresses {
+            try Self.checkName(name)
+            try Self.checkName(address)
+            frontArguments.append("--host-record=\(name),\(address)")
+        }
+        for (name, exchange, preference) in mailExchangers {
+            try Self.checkName(name)
+            try Self.checkName(exchange)
+            frontArguments.append("--mx-host=\(name),\(exchange),\(preference)")
+        }
+        for (name, target) in pointers {
+            try Self.checkName(name)
+            try Self.checkName(target)
+            frontArguments.append("--ptr-record=\(name),\(target)")
         }
         for (alias, target) in cnames {
             try Self.checkName(alias)

@@ -1,4 +1,4 @@
-/// A parsed DNS response to one TXT query (RFC 1035 §4.1), reduced to what DKIM needs.
+/// A parsed DNS response to one query (RFC 1035 §4.1), reduced to the records of the asked type.
 ///
 /// The parser is total: every length is checked against the message, compression pointers must
 /// point backwards (so they cannot loop), and any inconsistency is a ``DNSResponse/ParseError``.
@@ -16,7 +16,6 @@ struct DNSResponse: Sendable {
     /// RFC 1035 §3.2.2 / §3.2.4 TYPE and CLASS values.
     enum RRType {
         static let cname: UInt16 = 5
-        static let txt: UInt16 = 16
         static let classIN: UInt16 = 1
     }
 
@@ -37,9 +36,9 @@ struct DNSResponse: Sendable {
     let opcode: UInt8
     let truncated: Bool
     let rcode: UInt8
-    /// The TXT records at the query name, after following CNAMEs inside the answer section.
+    /// The records of the asked type at the query name, after following CNAMEs inside the answer section.
     /// Empty when the answer is truncated (the caller retries over TCP) or the rcode is not NOERROR.
-    let records: [DNSTXTRecord]
+    let records: [DNSRecordData]
 
     /// Reads only the 16-bit ID, for matching a datagram to its query.
     static func peekID(_ message: [UInt8]) -> UInt16? {
@@ -47,8 +46,8 @@ struct DNSResponse: Sendable {
         return UInt16(message[0]) << 8 | UInt16(message[1])
     }
 
-    /// Parses `message`, a response to a TXT/IN query for `queryName` (lowercased, no trailing dot).
-    init(parsing message: [UInt8], queryName: String) throws(ParseError) {
+    /// Parses `message`, a response to a `type`/IN query for `queryName` (lowercased, no trailing dot).
+    init(parsing message: [UInt8], queryName: String, type queryType: DNSRecordType = .txt) throws(ParseError) {
         var reader = Reader(message: message)
         let id = try reader.u16()
         let flags = try reader.u16()
@@ -69,7 +68,7 @@ struct DNSResponse: Sendable {
         let questionName = try reader.name()
         let questionType = try reader.u16()
         let questionClass = try reader.u16()
-        guard questionName == wanted, questionType == RRType.txt, questionClass == RRType.classIN else {
+        guard questionName == wanted, questionType == queryType.wireType, questionClass == RRType.classIN else {
             throw ParseError("The response answers a different question than the one asked.")
         }
         guard !truncated, rcode == RCode.noError else {
@@ -78,7 +77,7 @@ struct DNSResponse: Sendable {
         }
 
         var cnames: [[UInt8]: [UInt8]] = [:]
-        var txt: [(owner: [UInt8], record: DNSTXTRecord)] = []
+        var found: [(owner: [UInt8], record: DNSRecordData)] = []
         for _ in 0..<answerCount {
             let owner = try reader.name()
             let type = try reader.u16()
@@ -94,8 +93,8 @@ struct DNSResponse: Sendable {
                 let target = try reader.name()
                 guard reader.offset == rdEnd else { throw ParseError("A CNAME record has trailing bytes.") }
                 cnames[owner] = target
-            } else if rrClass == RRType.classIN && type == RRType.txt {
-                txt.append((owner, try Self.txtStrings(message[rdStart..<rdEnd])))
+            } else if rrClass == RRType.classIN && type == queryType.wireType {
+                found.append((owner, try Self.recordData(queryType, in: &reader, end: rdEnd)))
             }
             reader.offset = rdEnd
         }
@@ -108,7 +107,46 @@ struct DNSResponse: Sendable {
             guard hops <= Self.maxCNAMEHops else { throw ParseError("The answer's CNAME chain is too long or loops.") }
             target = next
         }
-        records = txt.filter { $0.owner == target }.map(\.record)
+        records = found.filter { $0.owner == target }.map(\.record)
+    }
+
+    /// Decodes the RDATA of one record of `type`, which runs from the reader's offset to `end`.
+    static func recordData(_ type: DNSRecordType, in reader: inout Reader, end: Int) throws(ParseError)
+        -> DNSRecordData
+    {
+        let start = reader.offset
+        switch type {
+        case .a:
+            // RFC 1035 §3.4.1: a 32-bit Internet address.
+            guard end - start == 4 else { throw ParseError("An A record's data is not 4 octets long.") }
+            return .a(Array(reader.message[start..<end]))
+        case .aaaa:
+            // RFC 3596 §2.2: a 128-bit IPv6 address.
+            guard end - start == 16 else { throw ParseError("An AAAA record's data is not 16 octets long.") }
+            return .aaaa(Array(reader.message[start..<end]))
+        case .mx:
+            // RFC 1035 §3.3.9: a 16-bit PREFERENCE, then EXCHANGE, a possibly compressed domain name.
+            guard end - start >= 3 else { throw ParseError("An MX record's data is too short.") }
+            let preference = try reader.u16()
+            let exchange = try reader.name()
+            guard reader.offset == end else { throw ParseError("An MX record's exchange does not fill its data.") }
+            return .mx(preference: preference, exchange: try text(exchange, what: "An MX exchange"))
+        case .ptr:
+            // RFC 1035 §3.3.12: PTRDNAME, a possibly compressed domain name.
+            let target = try reader.name()
+            guard reader.offset == end else { throw ParseError("A PTR record's name does not fill its data.") }
+            return .ptr(try text(target, what: "A PTR name"))
+        case .txt:
+            return .txt(try txtStrings(reader.message[start..<end]))
+        }
+    }
+
+    /// A decoded name as text: only printable ASCII other than space and backslash is accepted.
+    static func text(_ name: [UInt8], what: String) throws(ParseError) -> String {
+        guard name.allSatisfy({ $0 > ASCII.space && $0 < ASCII.delete && $0 != ASCII.backslash }) else {
+            throw ParseError("\(what) contains a byte that is not printable ASCII.")
+        }
+        return String(decoding: name, as: UTF8.self)
     }
 
     /// RFC 1035 §3.3.14: TXT-DATA is one or more <character-string>s, each a length octet and that many octets.

@@ -4,7 +4,8 @@ import Dispatch
 import Glibc
 #endif
 
-/// Looks up TXT records in the real DNS through the C resolver (glibc libresolv).
+/// Looks up records (TXT for DKIM; A, AAAA, MX, PTR, TXT for SPF) in the real DNS through the C resolver
+/// (glibc libresolv).
 ///
 /// The query is built by `res_nmkquery` with a per-call resolver state; sending, retrying and
 /// parsing are done here so that ``Options/timeout`` bounds the whole lookup (glibc's own retry
@@ -21,7 +22,7 @@ import Glibc
 ///
 /// The blocking socket work runs on a Dispatch queue, never on Swift's cooperative thread pool.
 /// - Warning: plain DNS is neither authenticated nor encrypted; an on-path attacker can forge key records.
-public struct SystemDNSResolver: DKIMKeyResolver {
+public struct SystemDNSResolver: DKIMKeyResolver, DNSQuerying {
     /// How lookups are performed.
     public struct Options: Sendable, Hashable {
         /// The total time budget for one lookup in seconds, including every retry and the TCP fallback.
@@ -74,6 +75,16 @@ public struct SystemDNSResolver: DKIMKeyResolver {
 
     /// Looks up the TXT records at `name`; see the type's documentation for the outcome mapping.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
+        TXTLookupResult(await query(name, type: .txt))
+    }
+
+    /// Looks up the records of `type` at `name`, telling NXDOMAIN (``DNSQueryResult/nameNotFound``) from
+    /// NODATA (``DNSQueryResult/noData``); failures map as for ``lookupTXT(_:)``.
+    ///
+    /// - Parameters:
+    ///   - name: the name to look up; a trailing dot is ignored, case does not matter.
+    ///   - type: the record type wanted.
+    public func query(_ name: String, type: DNSRecordType) async -> DNSQueryResult {
         let normalized: String
         switch DNSName.normalize(name) {
         case .success(let value): normalized = value
@@ -87,7 +98,8 @@ public struct SystemDNSResolver: DKIMKeyResolver {
         // concurrent queues run only as many threads as there are cores).
         return await withCheckedContinuation { continuation in
             DispatchQueue(label: "DKIMCore.SystemDNSResolver.lookup").async {
-                continuation.resume(returning: DNSExchange.lookup(normalized, options: options, deadline: deadline))
+                continuation.resume(returning: DNSExchange.query(normalized, type: type, options: options,
+                                                                 deadline: deadline))
             }
         }
     }
@@ -111,14 +123,20 @@ enum DNSExchange {
     /// RFC 1035 §2.3.4: a UDP message is at most 512 octets without EDNS; TCP messages at most 65535.
     static let maxMessage = 65_535
 
+    /// A TXT lookup in the DKIM view (NXDOMAIN and NODATA are both "not found").
     static func lookup(_ name: String, options: SystemDNSResolver.Options, deadline: Double) -> TXTLookupResult {
+        TXTLookupResult(query(name, type: .txt, options: options, deadline: deadline))
+    }
+
+    static func query(_ name: String, type: DNSRecordType, options: SystemDNSResolver.Options,
+                      deadline: Double) -> DNSQueryResult {
         let servers: [Server]
         switch resolveServers(options.nameservers) {
         case .success(let list): servers = list
         case .failure(let error): return .temporaryFailure(error.sentence)
         }
         var query = [UInt8](repeating: 0, count: 512)
-        let queryLength = makeQuery(name, into: &query)
+        let queryLength = makeQuery(name, type: type, into: &query)
         guard queryLength > DNSResponse.headerLength else {
             return .permanentFailure("The name \"\(name)\" could not be encoded as a DNS query.")
         }
@@ -150,7 +168,7 @@ enum DNSExchange {
             case .response(let bytes):
                 let response: DNSResponse
                 do {
-                    response = try DNSResponse(parsing: bytes, queryName: name)
+                    response = try DNSResponse(parsing: bytes, queryName: name, type: type)
                 } catch {
                     return .permanentFailure("Malformed DNS answer for \(name) from \(server.label): \(error.sentence)")
                 }
@@ -160,9 +178,9 @@ enum DNSExchange {
                         lastFailure = "DNS answer for \(name) from \(server.label) is truncated even over TCP."
                         continue
                     }
-                    return response.records.isEmpty ? .notFound : .records(response.records)
+                    return response.records.isEmpty ? .noData : .answers(response.records)
                 case DNSResponse.RCode.nameError:
-                    return .notFound
+                    return .nameNotFound
                 case DNSResponse.RCode.serverFailure:
                     lastFailure = "DNS server \(server.label) answered SERVFAIL for \(name)."
                     refusedBy.insert(index)
@@ -181,9 +199,9 @@ enum DNSExchange {
         return .temporaryFailure(lastFailure)
     }
 
-    /// Builds a TXT/IN query for `name` with `res_nmkquery` into `buffer`; returns its length or -1.
-    static func makeQuery(_ name: String, into buffer: inout [UInt8]) -> Int {
-        Int(cdkim_make_query(name, Int32(DNSResponse.RRType.txt), &buffer, Int32(buffer.count)))
+    /// Builds a `type`/IN query for `name` with `res_nmkquery` into `buffer`; returns its length or -1.
+    static func makeQuery(_ name: String, type: DNSRecordType = .txt, into buffer: inout [UInt8]) -> Int {
+        Int(cdkim_make_query(name, Int32(type.wireType), &buffer, Int32(buffer.count)))
     }
 
     static func isTruncated(_ message: [UInt8]) -> Bool {
