@@ -52,5 +52,9 @@ let package = Package(
             name: "dkimtoolTests",
             dependencies: ["dkimtool", "DKIMCore", "DNSTestServer"]
         ),
+        .testTarget(
+            name: "MailAuthRecordsTests",
+            dependencies: ["MailAuthRecords", "DKIMCore", "DNSTestServer"]
+        ),
     ]
 )
