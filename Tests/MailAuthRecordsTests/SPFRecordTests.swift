@@ -64,7 +64,8 @@ struct SPFRecordTests {
 
     /// Totality: every prefix of a long record parses or throws.
     @Test func everyPrefixIsHandled() {
-        let text = Array("v=spf1 a:%{l1r-}.x.example.com/24//64 ip6:::ffff:1.2.3.4/96 exp=%{d}.example redirect=x.y".utf8)
+        let text = Array(("v=spf1 a:%{l1r-}.x.example.com/24//64 ip6:::ffff:1.2.3.4/96 exp=%{d}.example "
+            + "redirect=x.y").utf8)
         for end in 0...text.count { _ = try? SPFRecord(parsing: Array(text.prefix(end))) }
         for index in text.indices {
             var bytes = text

@@ -199,7 +199,8 @@ public struct SPFChecker: Sendable {
                 if result == .fail {
                     explanation = await explain(record, context: &context) ?? options.defaultExplanation
                 }
-                return Outcome(result: result, reason: "\(name) matched \"\(directive.text)\".", explanation: explanation)
+                return Outcome(result: result, reason: "\(name) matched \"\(directive.text)\".",
+                               explanation: explanation)
             }
             // §6.1: redirect applies when no mechanism matched (and it is ignored next to "all", §5.1).
             if let redirect = record.redirect, !record.directives.contains(where: { $0.mechanism == .all }) {
@@ -222,7 +223,8 @@ public struct SPFChecker: Sendable {
     func count(_ state: inout State) throws(Abort) {
         state.dnsLookups += 1
         guard state.dnsLookups <= Self.maxDNSLookups else {
-            throw Abort(result: .permerror, reason: "More than \(Self.maxDNSLookups) DNS-querying terms (RFC 7208 §4.6.4).")
+            throw Abort(result: .permerror,
+                        reason: "More than \(Self.maxDNSLookups) DNS-querying terms (RFC 7208 §4.6.4).")
         }
     }
 
@@ -239,8 +241,7 @@ public struct SPFChecker: Sendable {
         guard case .success(let parts) = SPFMacro.parse(Array(spec.utf8)[...]) else {
             throw Abort(result: .permerror, reason: "The domain-spec \"\(spec)\" is invalid.")
         }
-        if parts.contains(where: { if case .expand(letter: UInt8(ascii: "p"), _, _, _, _) = $0 { true } else { false } }),
-           context.validatedName == nil {
+        if SPFMacro.uses(UInt8(ascii: "p"), parts), context.validatedName == nil {
             context.validatedName = await validatedName(context.ip, domain: context.domain)
         }
         var expanded = SPFMacro.expand(parts, context)
@@ -410,8 +411,7 @@ public struct SPFChecker: Sendable {
         let texts = answers.compactMap { if case .txt(let record) = $0 { record.joined } else { nil } }
         guard texts.count == 1, let text = texts.first,
               case .success(let parts) = SPFMacro.parse(text[...], explanation: true) else { return nil }
-        if parts.contains(where: { if case .expand(letter: UInt8(ascii: "p"), _, _, _, _) = $0 { true } else { false } }),
-           context.validatedName == nil {
+        if SPFMacro.uses(UInt8(ascii: "p"), parts), context.validatedName == nil {
             context.validatedName = await validatedName(context.ip, domain: context.domain)
         }
         let expanded = SPFMacro.expand(parts, context)

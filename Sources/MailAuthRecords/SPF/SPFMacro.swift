@@ -48,7 +48,8 @@ enum SPFMacro {
             guard let rawLetter = body.first else { return .failure(SPFMacroError(reason: "has an empty \"%{}\"")) }
             let letter = rawLetter | 0x20
             guard letters.contains(letter), (rawLetter >= 0x41 && rawLetter <= 0x5A) || rawLetter >= 0x61 else {
-                return .failure(SPFMacroError(reason: "uses the unknown macro letter \"\(Character(Unicode.Scalar(rawLetter)))\""))
+                let shown = SPFRecord.display([rawLetter][...])
+                return .failure(SPFMacroError(reason: "uses the unknown macro letter \"\(shown)\""))
             }
             body = body.dropFirst()
             var keep: Int?
@@ -100,8 +101,11 @@ enum SPFMacro {
             return SPFMacroError(reason: "does not end with a top-level label after a \".\"")
         }
         let label = tail[(dot + 1)...]
-        return isTopLabel(label) ? nil : SPFMacroError(reason: "ends with \"\(String(decoding: label, as: UTF8.self))\", "
-            + "which is not a valid top-level label")
+        let shown = SPFRecord.display(label)
+        guard isTopLabel(label) else {
+            return SPFMacroError(reason: "ends with \"\(shown)\", which is not a valid top-level label")
+        }
+        return nil
     }
 
     /// §7.1 toplabel: letters, digits and inner hyphens, not all digits.
@@ -126,6 +130,14 @@ enum SPFMacro {
         var timestamp: Int64
         /// `p`, looked up lazily by the evaluator (it costs DNS queries).
         var validatedName: [UInt8]?
+    }
+
+    /// Whether `parts` use the macro `letter` (lowercase).
+    static func uses(_ letter: UInt8, _ parts: [Part]) -> Bool {
+        parts.contains { part in
+            if case .expand(let used, _, _, _, _) = part { return used == letter }
+            return false
+        }
     }
 
     /// Expands parsed parts; `p` must have been filled in when the parts use it.
