@@ -40,12 +40,12 @@ public struct SPFChecker: Sendable {
         public var receivingHost: String
         /// The explanation of a `fail` without a usable `exp=` (§6.2); none by default.
         public var defaultExplanation: String?
-        /// Seconds since the epoch, the `t` macro of explanations (§7.3).
+        /// Seconds since the epoch, the `t` macro of explanations (§7.3); the system clock by default.
         public var clock: @Sendable () -> Int64
 
         /// Creates options.
         public init(receivingHost: String = "unknown", defaultExplanation: String? = nil,
-                    clock: @escaping @Sendable () -> Int64 = { 0 }) {
+                    clock: @escaping @Sendable () -> Int64 = SystemClock.now) {
             self.receivingHost = receivingHost
             self.defaultExplanation = defaultExplanation
             self.clock = clock
