@@ -85,7 +85,8 @@ struct DNSRecordParsingTests {
     @Test func ptrRecordWithCompressedName() throws {
         let qname = "1.2.0.192.in-addr.arpa"
         let message = Wire.response(qname: qname, qtype: 12, answers: [
-            Wire.record(owner: Wire.questionPointer, type: 12, rdata: [4] + Array("Host".utf8) + Wire.name("example.org")),
+            Wire.record(owner: Wire.questionPointer, type: 12,
+                        rdata: [4] + Array("Host".utf8) + Wire.name("example.org")),
         ])
         #expect(try DNSResponse(parsing: message, queryName: qname, type: .ptr).records == [.ptr("host.example.org")])
     }
@@ -146,7 +147,8 @@ struct DNSRecordParsingTests {
     @Test(arguments: [DNSRecordType.a, .aaaa, .mx, .ptr, .txt])
     func everyPrefixAndCorruptionIsHandled(type: DNSRecordType) {
         let message = Wire.response(qname: "example.com", qtype: type.wireType, answers: [
-            Wire.record(owner: Wire.questionPointer, type: 15, rdata: Wire.u16(10) + [4] + Array("mail".utf8) + [0xC0, 12]),
+            Wire.record(owner: Wire.questionPointer, type: 15,
+                        rdata: Wire.u16(10) + [4] + Array("mail".utf8) + [0xC0, 12]),
             Wire.record(owner: Wire.questionPointer, type: type.wireType, rdata: [1, 2, 3, 4]),
         ])
         for end in 0...message.count {
@@ -172,7 +174,8 @@ struct StaticDNSResolverTests {
 
     @Test func answersByTypeAndCaseInsensitively() async {
         #expect(await zone.query("example.com", type: .a) == .answers([.a([192, 0, 2, 1])]))
-        #expect(await zone.query("EXAMPLE.com.", type: .mx) == .answers([.mx(preference: 5, exchange: "mx.example.com")]))
+        #expect(await zone.query("EXAMPLE.com.", type: .mx)
+            == .answers([.mx(preference: 5, exchange: "mx.example.com")]))
         #expect(await zone.lookupTXT("example.com") == .records([DNSTXTRecord(strings: [Array("v=spf1 -all".utf8)])]))
     }
 
