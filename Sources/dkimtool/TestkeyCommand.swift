@@ -94,7 +94,9 @@ struct KeyRecordCheck: Encodable {
     var text: String {
         var lines = ["\(name): " + (status == .ok ? "ok" : status == .faulty ? "FAULTY" : "temporary failure")]
         if let record { lines.append("  record: " + Console.printable(record)) }
-        if let keyType { lines.append("  key: " + [keyType, keyBits.map { "\($0) bits" }].compactMap { $0 }.joined(separator: ", ")) }
+        if let keyType {
+            lines.append("  key: " + [keyType, keyBits.map { "\($0) bits" }].compactMap { $0 }.joined(separator: ", "))
+        }
         if let matchesPrivateKey { lines.append("  matches the private key: " + (matchesPrivateKey ? "yes" : "NO")) }
         for fault in faults { lines.append("  fault (\(fault.code)): " + Console.printable(fault.message)) }
         for warning in warnings { lines.append("  warning (\(warning.code)): " + Console.printable(warning.message)) }

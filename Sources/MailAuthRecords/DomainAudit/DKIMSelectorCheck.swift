@@ -76,7 +76,9 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
     ///   - name: the record name, for the messages.
     ///   - privateKey: the private key the record should publish, if known; its record is suggested in the
     ///     messages of `no-record` and `key-differs`.
-    public static func check(_ lookup: TXTLookupResult, name: String, privateKey: DKIMPrivateKey?) -> DKIMSelectorCheck {
+    public static func check(
+        _ lookup: TXTLookupResult, name: String, privateKey: DKIMPrivateKey?
+    ) -> DKIMSelectorCheck {
         var check = DKIMSelectorCheck(name: name, status: .ok, faults: [], warnings: [])
         let publishAdvice = privateKey.flatMap { key in
             (try? DKIMKeyRecord(publicKey: key.publicKey)).map { " Publish: \($0.oneLineValue)" }

@@ -52,8 +52,8 @@ public struct DomainAuditOptions: Sendable {
     /// The private key the domain signs with: its record is the fix for a missing or wrong key record, and the
     /// published keys are compared with it.
     public var privateKey: DKIMPrivateKey?
-    /// The sending server's address, in network order (4 or 16 octets): enables the PTR checks.
-    public var sendingAddress: [UInt8]?
+    /// The sending server's address: enables the SPF evaluation and the PTR checks.
+    public var sendingAddress: SPFIPAddress?
     /// The sending server's HELO/EHLO name; default: the domain.
     public var helo: String?
 
@@ -62,10 +62,10 @@ public struct DomainAuditOptions: Sendable {
     /// - Parameters:
     ///   - selectors: the selectors to check; empty to probe common names.
     ///   - privateKey: the signing key, if known.
-    ///   - sendingAddress: the sending server's IPv4 (4 octets) or IPv6 (16 octets) address.
+    ///   - sendingAddress: the sending server's IPv4 or IPv6 address.
     ///   - helo: the sending server's HELO name.
     public init(
-        selectors: [String] = [], privateKey: DKIMPrivateKey? = nil, sendingAddress: [UInt8]? = nil,
+        selectors: [String] = [], privateKey: DKIMPrivateKey? = nil, sendingAddress: SPFIPAddress? = nil,
         helo: String? = nil
     ) {
         self.selectors = selectors
@@ -83,6 +83,9 @@ public struct DomainAuditOptions: Sendable {
 ///   selector), `dkim-key-not-published` (no probed selector publishes `--key`), `dkim-dns-temporary-failure`,
 ///   and `dkim-` + a ``DKIMSelectorCheck`` code (`dkim-key-revoked`, `dkim-key-too-small`,
 ///   `dkim-key-under-2048-bits`, `dkim-testing-flag`, `dkim-key-differs`, `dkim-malformed-record`, …).
+/// - SPF: `spf-ok` and the ``SPFLint`` finding codes (`spf-missing`, `spf-multiple`, `spf-pass-all`,
+///   `spf-too-many-lookups`, …); with a sending address `spf-ip-pass`, `spf-ip-fail`, `spf-ip-softfail`,
+///   `spf-ip-neutral`, `spf-ip-permerror`, `spf-ip-temperror`.
 /// - DMARC: `dmarc-ok` and the ``DMARCAudit`` finding codes.
 /// - MX: `mx-ok`, `mx-missing`, `mx-null`, `mx-domain-not-found`, `mx-dns-failure`, `mx-dns-temporary-failure`.
 /// - PTR (with a sending address): `ptr-ok`, `ptr-missing`, `ptr-not-confirmed`, `ptr-dns-temporary-failure`.
@@ -127,12 +130,14 @@ public enum DomainAudit {
         }
         async let dkim = dkimItems(domain: name, options: options, resolver: resolver)
         async let dmarcReport = DMARCAudit.run(domain: name, resolver: resolver)
+        async let spf = spfItems(domain: name, address: options.sendingAddress, helo: options.helo,
+                                 resolver: resolver)
         async let mx = mxItems(domain: name, resolver: resolver)
-        async let ptr = ptrItems(address: options.sendingAddress, helo: options.helo, domain: name,
+        async let ptr = ptrItems(address: options.sendingAddress?.octets, helo: options.helo, domain: name,
                                  resolver: resolver)
         let (dkimPart, probed) = await dkim
         let dmarc = await dmarcReport
-        let items = dkimPart.items + dmarcItems(dmarc) + (await mx) + (await ptr)
+        let items = dkimPart.items + (await spf) + dmarcItems(dmarc) + (await mx) + (await ptr)
         return DomainAuditReport(domain: name, items: items, selectorChecks: dkimPart.checks, probedSelectors: probed,
                                  dmarc: dmarc)
     }
