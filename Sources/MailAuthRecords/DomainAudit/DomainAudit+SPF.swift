@@ -158,7 +158,7 @@ extension DomainAudit {
         case .pass:
             return [DomainAuditItem(
                 id: "spf-ip-pass", area: .spf, status: .pass, blocking: false,
-                message: "SPF passes for mail from \(ip) as \(domain) (\(evaluation.reason)).", name: domain,
+                message: "SPF passes for mail from \(ip) as \(domain): \(evaluation.reason)", name: domain,
                 found: record)]
         case .fail, .softfail, .neutral:
             let fix: DomainAuditFix
