@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Records DKIMCore's public API surface and checks that every public symbol has documentation.
+"""Records the public API surface of the libraries and checks that every public symbol has documentation.
 
-Reads the symbol graphs that `swift package generate-documentation --target DKIMCore` extracts (under .build), and
-    - writes docs/api/DKIMCore.symbols.txt (one line per public symbol: kind, path, declaration) with --write;
+For each library (DKIMCore, MailAuthRecords), reads the symbol graphs that
+`swift package generate-documentation --target MODULE` extracts (under .build), and
+    - writes docs/api/MODULE.symbols.txt (one line per public symbol: kind, path, declaration) with --write;
     - otherwise compares them with that file and fails on any difference, so a change to the public API is
       deliberate: rerun with --write and commit the new list with the change;
-    - fails when a public symbol declared in DKIMCore has no documentation comment of its own.
+    - fails when a public symbol declared in the module has no documentation comment of its own.
 """
 import glob
 import json
@@ -13,13 +14,18 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RECORD = os.path.join(ROOT, "docs", "api", "DKIMCore.symbols.txt")
+MODULES = ["DKIMCore", "MailAuthRecords"]
 
 
-def symbols():
-    files = glob.glob(os.path.join(ROOT, ".build", "*", "extracted-symbols", "*", "DKIMCore", "DKIMCore*.symbols.json"))
+def record_path(module):
+    return os.path.join(ROOT, "docs", "api", f"{module}.symbols.txt")
+
+
+def symbols(module):
+    files = glob.glob(os.path.join(ROOT, ".build", "*", "extracted-symbols", "*", module, f"{module}*.symbols.json"))
     if not files:
-        sys.exit("api-surface: no DKIMCore symbol graph under .build; run swift package generate-documentation first")
+        sys.exit(f"api-surface: no {module} symbol graph under .build; "
+                 f"run swift package generate-documentation --target {module} first")
     lines, undocumented = set(), []
     for path in files:
         graph = json.load(open(path))
@@ -37,37 +43,42 @@ def symbols():
             if not synthesized:
                 lines.add(f"{kind}\t{name}\t{' '.join(declaration.split())}")
             doc = symbol.get("docComment")
-            own = doc is not None and doc.get("module", "DKIMCore") == "DKIMCore" and any(
+            own = doc is not None and doc.get("module", module) == module and any(
                 line["text"].strip() for line in doc.get("lines", []))
             if not own and not synthesized and not implicit:
                 undocumented.append(f"{kind} {name}")
     return sorted(lines), sorted(undocumented)
 
 
-def main():
-    lines, undocumented = symbols()
+def check(module):
+    record = record_path(module)
+    lines, undocumented = symbols(module)
     text = "\n".join(lines) + "\n"
     status = 0
     if undocumented:
-        print("api-surface: public symbols without documentation:", *undocumented, sep="\n  ")
+        print(f"api-surface: {module}: public symbols without documentation:", *undocumented, sep="\n  ")
         status = 1
     if "--write" in sys.argv:
-        open(RECORD, "w").write(text)
-        print(f"api-surface: wrote {len(lines)} symbols to {os.path.relpath(RECORD, ROOT)}")
+        open(record, "w").write(text)
+        print(f"api-surface: wrote {len(lines)} symbols to {os.path.relpath(record, ROOT)}")
     else:
-        recorded = open(RECORD).read() if os.path.exists(RECORD) else ""
+        recorded = open(record).read() if os.path.exists(record) else ""
         if recorded != text:
             old, new = set(recorded.splitlines()), set(lines)
             for line in sorted(old - new):
                 print("api-surface: removed:", line)
             for line in sorted(new - old):
                 print("api-surface: added:  ", line)
-            print("api-surface: the public API differs from docs/api/DKIMCore.symbols.txt; if deliberate, run "
+            print(f"api-surface: the public API differs from {os.path.relpath(record, ROOT)}; if deliberate, run "
                   "docs/api/api-surface.py --write and commit the list")
             status = 1
         else:
-            print(f"api-surface: {len(lines)} public symbols, all documented, as recorded")
+            print(f"api-surface: {module}: {len(lines)} public symbols, all documented, as recorded")
     return status
+
+
+def main():
+    return max(check(module) for module in MODULES)
 
 
 if __name__ == "__main__":

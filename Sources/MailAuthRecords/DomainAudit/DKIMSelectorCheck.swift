@@ -5,7 +5,7 @@ import DKIMCore
 ///
 /// Shared by `dkimtool testkey` and ``DomainAudit``. Finding codes (stable): `no-record`,
 /// `dns-temporary-failure`, `dns-failure`, `several-key-records`, `split-into-records`, `malformed-record`,
-/// `key-differs`, and every ``KeyRecordWarning/Code`` of the record lint (`key-revoked`, `key-too-small`,
+/// `key-differs`, and every `KeyRecordWarning.Code` of the record lint (`key-revoked`, `key-too-small`,
 /// `key-under-2048-bits`, `testing-flag`, `whitespace-in-key`, …).
 public struct DKIMSelectorCheck: Sendable, Hashable {
     /// The verdict on the record.

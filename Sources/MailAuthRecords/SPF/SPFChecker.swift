@@ -30,7 +30,7 @@ public struct SPFEvaluation: Sendable, Hashable {
     public var dnsLookups: Int
 }
 
-/// Evaluates SPF policies: the `check_host()` function of RFC 7208 §4 over a ``DNSQuerying`` resolver.
+/// Evaluates SPF policies: the `check_host()` function of RFC 7208 §4 over a DKIMCore `DNSQuerying` resolver.
 ///
 /// - Warning: plain DNS is not authenticated; a forged answer can turn any result into `pass`.
 public struct SPFChecker: Sendable {
