@@ -59,7 +59,9 @@ extension FuzzTargets {
         }
     }
 
-    static func u16(_ value: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)] }
+    static func u16(_ value: Int) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    }
 
     /// A name in wire form (RFC 1035 §3.1), or nil when it has an empty or over-long label.
     static func wireName(_ name: String) -> [UInt8]? {
@@ -125,8 +127,8 @@ extension FuzzTargets {
                                          serverFailures: flags & 4 != 0 ? ["b.example"] : [])
         let ip = SPFIPAddress(octets: flags & 1 == 0 ? [198, 51, 100, 7] : v6(7))
         let mailFrom = flags & 8 == 0 ? "user@example.com" : ""
-        let checker = SPFChecker(resolver: resolver, options: .init(receivingHost: "mx.fuzz.example",
-                                                                      defaultExplanation: nil, clock: { 1_700_000_000 }))
+        let options = SPFChecker.Options(receivingHost: "mx.fuzz.example", clock: { 1_700_000_000 })
+        let checker = SPFChecker(resolver: resolver, options: options)
         guard let (evaluation, report) = runAsync({
             (await checker.check(ip: ip, mailFrom: mailFrom, helo: "example.com"),
              await SPFLint.analyze(domain: "example.com", resolver: resolver))

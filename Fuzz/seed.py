@@ -90,7 +90,8 @@ TYPE_INDEX = {1: 0, 28: 1, 15: 2, 12: 3, 16: 4}  # byte 0 of the input picks the
 dns = [
     (1, [rr(HERE, 1, b"\xc0\x00\x02\x01"), rr(HERE, 1, b"\xc6\x33\x64\x07")]),
     (28, [rr(HERE, 28, bytes.fromhex("20010db8000000000000000000000001"))]),
-    (15, [rr(HERE, 15, b"\x00\x0a" + wire_name(b"mx")[:-1] + HERE), rr(HERE, 15, b"\x00\x14" + wire_name(b"mx2.example.net"))]),
+    (15, [rr(HERE, 15, b"\x00\x0a" + wire_name(b"mx")[:-1] + HERE),
+          rr(HERE, 15, b"\x00\x14" + wire_name(b"mx2.example.net"))]),
     (12, [rr(HERE, 12, wire_name(b"host.example.org"))]),
     (16, [rr(HERE, 16, b"\x0cv=spf1 -all"), rr(HERE, 16, b"\x07v=DKIM1\x06; p=ab\x00")]),
     # a CNAME chain inside the answer: example.com -> alias.example.com (compressed) -> its TXT record
