@@ -1,11 +1,14 @@
-// libFuzzer entry point for DKIMCore: one binary, seven targets, chosen by the DKIM_FUZZ_TARGET environment variable.
-// Built by Fuzz/build (the DKIMCore sources are compiled into the same module, so internal API is reachable).
+// libFuzzer entry point for DKIMCore and MailAuthRecords: one binary, ten targets, chosen by the DKIM_FUZZ_TARGET
+// environment variable. Built by Fuzz/build (both libraries are compiled with -enable-testing, so `@testable import`
+// reaches their internal API).
 // A target "fails" by trapping: a Swift runtime trap, an ASan report, or a precondition below.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 import Dispatch
+@testable import DKIMCore
+@testable import MailAuthRecords
 
 /// The target this process runs, read once from the environment.
 let fuzzTarget: String = getenv("DKIM_FUZZ_TARGET").map { String(cString: $0) } ?? "message"
@@ -21,6 +24,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     case "codecs": FuzzTargets.codecs(input)
     case "body": FuzzTargets.bodyChunking(input)
     case "verifier": FuzzTargets.verifier(input)
+    case "dnsresponse": FuzzTargets.dnsResponse(input)
+    case "spf": FuzzTargets.spf(input)
+    case "dmarc": FuzzTargets.dmarc(input)
     default:
         fputs("unknown DKIM_FUZZ_TARGET \(fuzzTarget)\n", stderr)
         abort()
@@ -141,15 +147,7 @@ enum FuzzTargets {
         let strings = record.split(separator: 0xFF, omittingEmptySubsequences: false).map(Array.init)
         let resolver = FuzzResolver(answer: .records([DNSTXTRecord(strings: strings)]))
         let verifier = DKIMVerifier(options: VerifyOptions(resolver: resolver, clock: { 1_700_000_000 }))
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        Task.detached {
-            let outcome = try? await verifier.verify(message: message)
-            box.store(outcome)
-            done.signal()
-        }
-        done.wait()
-        guard let outcome = box.load() else { return }
+        guard let outcome = runAsync({ try? await verifier.verify(message: message) }) ?? nil else { return }
         check(outcome.signatures.count <= 10_000, "more signatures than header fields")
         let header = AuthenticationResults.headerField(for: outcome, authservID: "fuzz.example")
         check(header.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }, "Authentication-Results has a control byte")
@@ -162,18 +160,30 @@ struct FuzzResolver: DKIMKeyResolver {
     func lookupTXT(_ name: String) async -> TXTLookupResult { answer }
 }
 
-/// Hands the verifier's result from its task back to the fuzzing thread.
-final class ResultBox: @unchecked Sendable {
-    private let lock = DispatchSemaphore(value: 1)
-    private var value: MessageVerification?
+/// Runs `body` in a detached task and waits for its result on the fuzzing thread.
+func runAsync<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T? {
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox<T>()
+    Task.detached {
+        box.store(await body())
+        done.signal()
+    }
+    done.wait()
+    return box.load()
+}
 
-    func store(_ outcome: MessageVerification?) {
+/// Hands a task's result back to the fuzzing thread.
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private var value: T?
+
+    func store(_ outcome: T) {
         lock.wait()
         value = outcome
         lock.signal()
     }
 
-    func load() -> MessageVerification? {
+    func load() -> T? {
         lock.wait()
         defer { lock.signal() }
         return value
