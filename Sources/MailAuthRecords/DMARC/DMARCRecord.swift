@@ -1,6 +1,8 @@
 // DMARC Policy Records (RFC 9989). The text used is draft-ietf-dmarc-dmarcbis-41 (April 2025), the last draft
 // before RFC 9989, which keeps its section numbers: §4.7 (tags), §4.8 (formal definition), §4.10.1 (p rules).
 
+import DKIMCore
+
 /// A Domain Owner Assessment Policy: the `p=`, `sp=` and `np=` values (§4.7, `dmarc-request` in §4.8).
 public enum DMARCPolicy: String, Sendable, Hashable, CaseIterable {
     /// No expression of preference (Monitoring Mode).
@@ -308,7 +310,7 @@ public struct DMARCRecord: Sendable, Hashable {
     /// `dmarc-urilist` (§4.8): URIs separated by `*WSP "," *WSP`; each bad URI is an issue and is left out.
     private mutating func parseURIList(_ tag: DMARCScannedTag) -> [DMARCReportURI] {
         var uris: [DMARCReportURI] = []
-        for part in tag.value.split(separator: DMARCByte.comma, omittingEmptySubsequences: false) {
+        for part in tag.value.split(separator: ASCII.comma, omittingEmptySubsequences: false) {
             let text = DMARCByte.trimWSP(part)
             switch DMARCReportURI.parse(text) {
             case .success(let uri):
@@ -343,7 +345,7 @@ public struct DMARCRecord: Sendable, Hashable {
     /// `dmarc-fo` (§4.8): tokens 0, 1, d, s joined by ":"; 0 and 1 exclusive; d and s at most once each.
     private static func failureOptions(_ value: ArraySlice<UInt8>) -> [DMARCFailureOption]? {
         var options: [DMARCFailureOption] = []
-        for token in value.split(separator: DMARCByte.colon, omittingEmptySubsequences: false) {
+        for token in value.split(separator: ASCII.colon, omittingEmptySubsequences: false) {
             guard let option = keyword(token, DMARCFailureOption.allCases), !options.contains(option) else {
                 return nil
             }

@@ -1,3 +1,5 @@
+import DKIMCore
+
 /// A mailbox named by a `mailto:` reporting URI (RFC 6068 `addr-spec`, percent-decoded).
 public struct DMARCMailbox: Sendable, Hashable, CustomStringConvertible {
     /// The local part, as decoded (a dot-atom or a quoted string with its quotes).
@@ -38,7 +40,7 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
         var body = bytes
         var sizeLimit: String?
         // §4.8: "!" inside a URI MUST be percent-encoded, so a raw "!" starts the obsolete size suffix.
-        if let bang = bytes.firstIndex(of: DMARCByte.exclamation) {
+        if let bang = bytes.firstIndex(of: ASCII.exclamation) {
             let size = bytes[bytes.index(after: bang)...]
             guard isObsoleteSize(size) else {
                 return .failure(.init("the text after \"!\" is not a size such as 10m"))
@@ -46,14 +48,14 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
             sizeLimit = String(decoding: size, as: UTF8.self)
             body = bytes[bytes.startIndex..<bang]
         }
-        guard let colon = body.firstIndex(of: DMARCByte.colon) else {
+        guard let colon = body.firstIndex(of: ASCII.colon) else {
             return .failure(.init("it has no scheme (e.g. mailto:)"))
         }
         let scheme = body[body.startIndex..<colon]
         // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-        guard let first = scheme.first, DMARCByte.isAlpha(first),
-              scheme.allSatisfy({ DMARCByte.isAlpha($0) || DMARCByte.isDigit($0) || $0 == 0x2B || $0 == 0x2D
-                  || $0 == DMARCByte.period })
+        guard let first = scheme.first, ASCII.isAlpha(first),
+              scheme.allSatisfy({ ASCII.isAlpha($0) || ASCII.isDigit($0) || $0 == 0x2B || $0 == 0x2D
+                  || $0 == ASCII.period })
         else { return .failure(.init("its scheme is not a valid URI scheme")) }
         let rest = body[body.index(after: colon)...]
         guard !rest.isEmpty else { return .failure(.init("nothing follows the scheme")) }
@@ -76,11 +78,11 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
     /// `obs-dmarc-report-size = "!" 1*DIGIT [ "k" / "m" / "g" / "t" ]` (after the "!").
     private static func isObsoleteSize(_ size: ArraySlice<UInt8>) -> Bool {
         var digits = size
-        if let last = size.last, !DMARCByte.isDigit(last) {
-            guard [0x6B, 0x6D, 0x67, 0x74].contains(DMARCByte.lowercased(last)) else { return false }
+        if let last = size.last, !ASCII.isDigit(last) {
+            guard [0x6B, 0x6D, 0x67, 0x74].contains(ASCII.lowercased(last)) else { return false }
             digits = size.dropLast()
         }
-        return !digits.isEmpty && digits.allSatisfy(DMARCByte.isDigit)
+        return !digits.isEmpty && digits.allSatisfy(ASCII.isDigit)
     }
 
     /// RFC 3986 §2: unreserved, reserved and `%HH` only; §4.8 of the DMARC draft: no raw "," or "!".
@@ -89,7 +91,7 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
         var index = rest.startIndex
         while index < rest.endIndex {
             let byte = rest[index]
-            if byte == DMARCByte.percent {
+            if byte == ASCII.percent {
                 let first = rest.index(after: index)
                 guard first < rest.endIndex, rest.index(after: first) < rest.endIndex,
                       DMARCByte.isHexDigit(rest[first]), DMARCByte.isHexDigit(rest[rest.index(after: first)])
@@ -97,7 +99,7 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
                 index = rest.index(first, offsetBy: 2)
                 continue
             }
-            guard DMARCByte.isAlpha(byte) || DMARCByte.isDigit(byte) || allowed.contains(byte) else {
+            guard ASCII.isAlpha(byte) || ASCII.isDigit(byte) || allowed.contains(byte) else {
                 return "it contains the character \(DMARCByte.printable([byte])), which a URI must percent-encode"
             }
             index = rest.index(after: index)
@@ -107,11 +109,11 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
 
     /// RFC 6068 §2: `mailto:` then one `addr-spec` (DMARC forbids the raw "," of a list), optional `?hfields`.
     private static func parseMailto(_ rest: ArraySlice<UInt8>) -> Result<DMARCMailbox, DMARCURIError> {
-        let to = rest[rest.startIndex..<(rest.firstIndex(of: DMARCByte.question) ?? rest.endIndex)]
+        let to = rest[rest.startIndex..<(rest.firstIndex(of: ASCII.question) ?? rest.endIndex)]
         var decoded: [UInt8] = []
         var index = to.startIndex
         while index < to.endIndex {
-            if to[index] == DMARCByte.percent {
+            if to[index] == ASCII.percent {
                 // Checked by uriCharacterProblem: two hex digits follow.
                 let high = DMARCByte.hexValue(to[to.index(after: index)]) ?? 0
                 let low = DMARCByte.hexValue(to[to.index(index, offsetBy: 2)]) ?? 0
@@ -123,10 +125,10 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
             }
         }
         // Spaces survive only inside a quoted local part; isLocalPart and the domain check reject them elsewhere.
-        guard decoded.allSatisfy({ $0 >= DMARCByte.space && $0 < DMARCByte.delete }) else {
+        guard decoded.allSatisfy({ $0 >= ASCII.space && $0 < ASCII.delete }) else {
             return .failure(.init("its address contains control or non-ASCII characters"))
         }
-        guard let at = decoded.lastIndex(of: DMARCByte.at) else {
+        guard let at = decoded.lastIndex(of: ASCII.at) else {
             return .failure(.init("it has no \"@\" in the address"))
         }
         let local = decoded[decoded.startIndex..<at]
@@ -144,13 +146,13 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
     /// RFC 5322 §3.4.1 `local-part`: a dot-atom, or a quoted string (checked for balanced quoting only).
     private static func isLocalPart(_ local: ArraySlice<UInt8>) -> Bool {
         guard !local.isEmpty else { return false }
-        if local.first == DMARCByte.doubleQuote {
-            guard local.count >= 2, local.last == DMARCByte.doubleQuote else { return false }
+        if local.first == ASCII.doubleQuote {
+            guard local.count >= 2, local.last == ASCII.doubleQuote else { return false }
             var escaped = false
             for byte in local.dropFirst().dropLast() {
                 if escaped { escaped = false; continue }
-                if byte == DMARCByte.backslash { escaped = true; continue }
-                if byte == DMARCByte.doubleQuote { return false }
+                if byte == ASCII.backslash { escaped = true; continue }
+                if byte == ASCII.doubleQuote { return false }
             }
             return !escaped
         }
@@ -158,10 +160,10 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
         let atextSpecials = Set(Array("!#$%&'*+-/=?^_`{|}~".utf8))
         var previousDot = true
         for byte in local {
-            if byte == DMARCByte.period {
+            if byte == ASCII.period {
                 if previousDot { return false }
                 previousDot = true
-            } else if DMARCByte.isAlpha(byte) || DMARCByte.isDigit(byte) || atextSpecials.contains(byte) {
+            } else if ASCII.isAlpha(byte) || ASCII.isDigit(byte) || atextSpecials.contains(byte) {
                 previousDot = false
             } else {
                 return false
@@ -172,17 +174,17 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
 
     /// The host of `//authority`, lowercased, userinfo and port removed; nil without an authority.
     private static func authorityHost(_ rest: ArraySlice<UInt8>) -> String? {
-        guard rest.starts(with: [DMARCByte.slash, DMARCByte.slash]) else { return nil }
+        guard rest.starts(with: [ASCII.slash, ASCII.slash]) else { return nil }
         let afterSlashes = rest.dropFirst(2)
-        let end = afterSlashes.firstIndex { $0 == DMARCByte.slash || $0 == DMARCByte.question || $0 == DMARCByte.hash }
+        let end = afterSlashes.firstIndex { $0 == ASCII.slash || $0 == ASCII.question || $0 == ASCII.hash }
             ?? afterSlashes.endIndex
         var authority = afterSlashes[afterSlashes.startIndex..<end]
-        if let at = authority.lastIndex(of: DMARCByte.at) { authority = authority[authority.index(after: at)...] }
-        if authority.first == DMARCByte.openBracket {
-            guard let close = authority.firstIndex(of: DMARCByte.closeBracket) else { return nil }
+        if let at = authority.lastIndex(of: ASCII.at) { authority = authority[authority.index(after: at)...] }
+        if authority.first == ASCII.openBracket {
+            guard let close = authority.firstIndex(of: ASCII.closeBracket) else { return nil }
             return DMARCByte.lowercaseString(authority[authority.startIndex...close])
         }
-        if let colon = authority.firstIndex(of: DMARCByte.colon) { authority = authority[authority.startIndex..<colon] }
+        if let colon = authority.firstIndex(of: ASCII.colon) { authority = authority[authority.startIndex..<colon] }
         return DMARCDomainName.normalize(authority)
     }
 }
@@ -200,13 +202,13 @@ enum DMARCDomainName {
     /// 253 octets. Returns the lowercased name without a trailing dot, or nil.
     static func normalize<C: Collection<UInt8>>(_ bytes: C) -> String? {
         var name = Array(bytes)
-        if name.last == DMARCByte.period { name.removeLast() }
+        if name.last == ASCII.period { name.removeLast() }
         guard !name.isEmpty, name.count <= 253 else { return nil }
-        for label in name.split(separator: DMARCByte.period, omittingEmptySubsequences: false) {
+        for label in name.split(separator: ASCII.period, omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.count <= 63,
-                  label.first != DMARCByte.hyphen, label.last != DMARCByte.hyphen,
-                  label.allSatisfy({ DMARCByte.isAlpha($0) || DMARCByte.isDigit($0) || $0 == DMARCByte.hyphen
-                      || $0 == DMARCByte.underscore })
+                  label.first != ASCII.hyphen, label.last != ASCII.hyphen,
+                  label.allSatisfy({ ASCII.isAlpha($0) || ASCII.isDigit($0) || $0 == ASCII.hyphen
+                      || $0 == ASCII.underscore })
             else { return nil }
         }
         return DMARCByte.lowercaseString(name)

@@ -84,7 +84,7 @@ public struct SPFChecker: Sendable {
     public func check(ip: SPFIPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
         let sender = mailFrom.isEmpty ? "postmaster@" + helo : mailFrom
         let bytes = Array(sender.utf8)
-        let domain = bytes.lastIndex(of: 0x40).map { String(decoding: bytes[($0 + 1)...], as: UTF8.self) } ?? sender
+        let domain = bytes.lastIndex(of: ASCII.at).map { String(decoding: bytes[($0 + 1)...], as: UTF8.self) } ?? sender
         return await checkHost(ip: ip, domain: domain, sender: sender, helo: helo)
     }
 
@@ -99,7 +99,7 @@ public struct SPFChecker: Sendable {
         var senderBytes = Array(sender.utf8)
         var localPart: [UInt8]
         var senderDomain: [UInt8]
-        if let at = senderBytes.lastIndex(of: 0x40) {
+        if let at = senderBytes.lastIndex(of: ASCII.at) {
             localPart = Array(senderBytes[..<at])
             senderDomain = Array(senderBytes[(at + 1)...])
         } else {
@@ -109,7 +109,7 @@ public struct SPFChecker: Sendable {
         // §4.3: an empty local-part reads as "postmaster".
         if localPart.isEmpty {
             localPart = Array("postmaster".utf8)
-            senderBytes = localPart + [0x40] + senderDomain
+            senderBytes = localPart + [ASCII.at] + senderDomain
         }
         var context = SPFMacro.Context(
             sender: senderBytes, localPart: localPart, senderDomain: senderDomain, domain: Array(domain.utf8),
@@ -143,9 +143,9 @@ public struct SPFChecker: Sendable {
     /// §4.3: a domain must be a multi-label name, labels 1 to 63 octets, at most 253 octets in all.
     static func isValidDomain(_ name: [UInt8]) -> Bool {
         var bytes = name
-        if bytes.last == 0x2E { bytes.removeLast() }
-        guard !bytes.isEmpty, bytes.count <= 253, bytes.contains(0x2E) else { return false }
-        for label in bytes.split(separator: 0x2E, omittingEmptySubsequences: false) {
+        if bytes.last == ASCII.period { bytes.removeLast() }
+        guard !bytes.isEmpty, bytes.count <= 253, bytes.contains(ASCII.period) else { return false }
+        for label in bytes.split(separator: ASCII.period, omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.count <= 63 else { return false }
         }
         return true
@@ -245,8 +245,8 @@ public struct SPFChecker: Sendable {
             context.validatedName = await validatedName(context.ip, domain: context.domain)
         }
         var expanded = SPFMacro.expand(parts, context)
-        if expanded.last == 0x2E { expanded.removeLast() }
-        while expanded.count > 253, let dot = expanded.firstIndex(of: 0x2E) {
+        if expanded.last == ASCII.period { expanded.removeLast() }
+        while expanded.count > 253, let dot = expanded.firstIndex(of: ASCII.period) {
             expanded.removeSubrange(...dot)
         }
         return expanded
@@ -308,7 +308,7 @@ public struct SPFChecker: Sendable {
         case .ptr(let spec):
             let target = try await targetName(spec, context: &context)
             let names = await validatedNames(ip)
-            let wanted = target.map(Self.lower)
+            let wanted = target.map(ASCII.lowercased)
             return names.contains { Self.isSubdomain($0, of: wanted) }
         case .exists(let spec):
             let target = try await expandDomain(spec, context: &context)
@@ -334,10 +334,9 @@ public struct SPFChecker: Sendable {
     static func isSubdomain(_ name: [UInt8], of parent: [UInt8]) -> Bool {
         if name == parent { return true }
         guard name.count > parent.count else { return false }
-        return name[name.count - parent.count - 1] == 0x2E && Array(name.suffix(parent.count)) == parent
+        return name[name.count - parent.count - 1] == ASCII.period && Array(name.suffix(parent.count)) == parent
     }
 
-    static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
     /// §5.3: the A or AAAA records of `name` (by the client's family) compared under the CIDR length.
     func addressMatch(_ name: [UInt8], v4: Int?, v6: Int?, ip: SPFIPAddress, state: inout State, countsVoid: Bool)
@@ -376,8 +375,8 @@ public struct SPFChecker: Sendable {
         var validated: [[UInt8]] = []
         for record in records.prefix(Self.maxNamesPerMechanism) {
             guard case .ptr(let name) = record else { continue }
-            var bytes = Array(name.utf8).map(Self.lower)
-            if bytes.last == 0x2E { bytes.removeLast() }
+            var bytes = Array(name.utf8).map(ASCII.lowercased)
+            if bytes.last == ASCII.period { bytes.removeLast() }
             guard Self.isValidDomain(bytes) else { continue }
             // §5.5: a DNS error on one name skips that name.
             guard case .answers(let addresses) = await resolver.query(name, type: ip.isIPv4 ? .a : .aaaa) else {
@@ -398,7 +397,7 @@ public struct SPFChecker: Sendable {
     /// The `p` macro (§7.3): a validated name equal to or under `domain` if there is one, else the first, else nil.
     func validatedName(_ ip: SPFIPAddress, domain: [UInt8]) async -> [UInt8]? {
         let names = await validatedNames(ip)
-        let wanted = domain.map(Self.lower)
+        let wanted = domain.map(ASCII.lowercased)
         return names.first { Self.isSubdomain($0, of: wanted) } ?? names.first
     }
 

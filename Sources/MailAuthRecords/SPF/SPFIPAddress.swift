@@ -1,7 +1,10 @@
+import DKIMCore
+
 /// An IPv4 or IPv6 address as SPF compares it (RFC 7208 §5: `<ip>`).
 ///
 /// RFC 7208 §5 asks that an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, RFC 4291 §2.5.5.2) be evaluated
 /// as the IPv4 address it carries, so parsing one gives an IPv4 address.
+
 public struct SPFIPAddress: Sendable, Hashable, CustomStringConvertible {
     /// The address in network order: 4 octets for IPv4, 16 for IPv6.
     public let octets: [UInt8]
@@ -75,15 +78,17 @@ public struct SPFIPAddress: Sendable, Hashable, CustomStringConvertible {
         var result: [UInt8] = []
         var current = text
         while true {
-            let digits = current.prefix { $0 >= 0x30 && $0 <= 0x39 }
-            guard !digits.isEmpty, digits.count <= 3, !(digits.count > 1 && digits.first == 0x30) else { return nil }
+            let digits = current.prefix { ASCII.isDigit($0) }
+            guard !digits.isEmpty, digits.count <= 3, !(digits.count > 1 && digits.first == ASCII.zero) else {
+                return nil
+            }
             var value = 0
-            for digit in digits { value = value * 10 + Int(digit - 0x30) }
+            for digit in digits { value = value * 10 + Int(digit - ASCII.zero) }
             guard value <= 255 else { return nil }
             result.append(UInt8(value))
             current = current.dropFirst(digits.count)
             if result.count == 4 { return current.isEmpty ? result : nil }
-            guard current.first == 0x2E else { return nil }
+            guard current.first == ASCII.period else { return nil }
             current = current.dropFirst()
         }
     }
@@ -95,16 +100,16 @@ public struct SPFIPAddress: Sendable, Hashable, CustomStringConvertible {
         var tail: [UInt16] = []
         var sawDoubleColon = false
         var current = text
-        if current.starts(with: [0x3A, 0x3A]) {
+        if current.starts(with: [ASCII.colon, ASCII.colon]) {
             sawDoubleColon = true
             current = current.dropFirst(2)
             if current.isEmpty { return [UInt8](repeating: 0, count: 16) }
-        } else if current.first == 0x3A {
+        } else if current.first == ASCII.colon {
             return nil
         }
         while true {
             // A trailing IPv4 part counts as two groups.
-            if !current.contains(0x3A), current.contains(0x2E) {
+            if !current.contains(ASCII.colon), current.contains(ASCII.period) {
                 guard let v4 = parseIPv4(current) else { return nil }
                 let groups = [UInt16(v4[0]) << 8 | UInt16(v4[1]), UInt16(v4[2]) << 8 | UInt16(v4[3])]
                 if sawDoubleColon { tail += groups } else { head += groups }
@@ -117,9 +122,9 @@ public struct SPFIPAddress: Sendable, Hashable, CustomStringConvertible {
             if sawDoubleColon { tail.append(value) } else { head.append(value) }
             current = current.dropFirst(digits.count)
             if current.isEmpty { break }
-            guard current.first == 0x3A else { return nil }
+            guard current.first == ASCII.colon else { return nil }
             current = current.dropFirst()
-            if current.first == 0x3A {
+            if current.first == ASCII.colon {
                 guard !sawDoubleColon else { return nil }
                 sawDoubleColon = true
                 current = current.dropFirst()
@@ -143,7 +148,7 @@ public struct SPFIPAddress: Sendable, Hashable, CustomStringConvertible {
 enum ASCIIHex {
     static func value(_ byte: UInt8) -> UInt8? {
         switch byte {
-        case 0x30...0x39: byte - 0x30
+        case 0x30...0x39: byte - ASCII.zero
         case 0x41...0x46: byte - 0x41 + 10
         case 0x61...0x66: byte - 0x61 + 10
         default: nil

@@ -1,3 +1,5 @@
+import DKIMCore
+
 /// SPF macro strings (RFC 7208 §7): syntax checking at parse time and expansion at evaluation time.
 enum SPFMacro {
     /// One piece of a macro string.
@@ -21,7 +23,7 @@ enum SPFMacro {
         let letters = explanation ? explanationLetters : domainLetters
         while index < text.endIndex {
             let byte = text[index]
-            if byte != 0x25 {
+            if byte != ASCII.percent {
                 // §7.1 macro-literal = %x21-24 / %x26-7E; explain-string adds SP.
                 guard (byte >= 0x21 && byte <= 0x7E) || (explanation && byte == 0x20) else {
                     return .failure(SPFMacroError(reason: "contains a byte that is not a visible ASCII character"))
@@ -35,13 +37,13 @@ enum SPFMacro {
             }
             let next = text[index + 1]
             switch next {
-            case 0x25: literal.append(0x25); index += 2; continue          // "%%"
-            case 0x5F: literal.append(0x20); index += 2; continue          // "%_" a space
-            case 0x2D: literal += Array("%20".utf8); index += 2; continue  // "%-" a URL-encoded space
-            case 0x7B: break
+            case ASCII.percent: literal.append(ASCII.percent); index += 2; continue          // "%%"
+            case ASCII.underscore: literal.append(0x20); index += 2; continue          // "%_" a space
+            case ASCII.hyphen: literal += Array("%20".utf8); index += 2; continue  // "%-" a URL-encoded space
+            case ASCII.openBrace: break
             default: return .failure(SPFMacroError(reason: "has \"%\" not followed by \"{\", \"%\", \"_\" or \"-\""))
             }
-            guard let close = text[(index + 2)...].firstIndex(of: 0x7D) else {
+            guard let close = text[(index + 2)...].firstIndex(of: ASCII.closeBrace) else {
                 return .failure(SPFMacroError(reason: "has an unterminated \"%{\""))
             }
             var body = text[(index + 2)..<close]
@@ -53,12 +55,12 @@ enum SPFMacro {
             }
             body = body.dropFirst()
             var keep: Int?
-            let digits = body.prefix { $0 >= 0x30 && $0 <= 0x39 }
+            let digits = body.prefix { ASCII.isDigit($0) }
             if !digits.isEmpty {
                 var value = 0
                 for digit in digits {
                     let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, overflow2) = times.addingReportingOverflow(Int(digit - 0x30))
+                    let (sum, overflow2) = times.addingReportingOverflow(Int(digit - ASCII.zero))
                     // Anything past 128 keeps every part of a name anyway; clamp instead of overflowing.
                     value = overflow1 || overflow2 ? Int.max : min(sum, 1_000)
                 }
@@ -94,9 +96,9 @@ enum SPFMacro {
         }
         guard case .literal(var tail) = parts.last else { return nil }  // ends with %{...}
         // "%%", "%_" and "%-" are macro-expands too, but they were folded into the literal; look at the raw text.
-        if text.count >= 2, text[text.endIndex - 2] == 0x25 { return nil }
-        if tail.last == 0x2E { tail.removeLast() }
-        guard let dot = tail.lastIndex(of: 0x2E) else {
+        if text.count >= 2, text[text.endIndex - 2] == ASCII.percent { return nil }
+        if tail.last == ASCII.period { tail.removeLast() }
+        guard let dot = tail.lastIndex(of: ASCII.period) else {
             // The label may start after a macro (e.g. "%{d}.com" has tail ".com"; "%{d}com" has no dot).
             return SPFMacroError(reason: "does not end with a top-level label after a \".\"")
         }
@@ -110,12 +112,11 @@ enum SPFMacro {
 
     /// §7.1 toplabel: letters, digits and inner hyphens, not all digits.
     static func isTopLabel(_ label: ArraySlice<UInt8>) -> Bool {
-        guard let first = label.first, let last = label.last, first != 0x2D, last != 0x2D else { return false }
-        let alphanumeric = { (byte: UInt8) in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+        guard let first = label.first, let last = label.last, first != ASCII.hyphen, last != ASCII.hyphen else {
+            return false
         }
-        guard label.allSatisfy({ alphanumeric($0) || $0 == 0x2D }) else { return false }
-        return label.contains { !($0 >= 0x30 && $0 <= 0x39) }
+        guard label.allSatisfy({ ASCII.isAlnum($0) || $0 == ASCII.hyphen }) else { return false }
+        return label.contains { !ASCII.isDigit($0) }
     }
 
     /// The values the macro letters expand to (§7.3).
@@ -176,8 +177,8 @@ enum SPFMacro {
             let hex = Array("0123456789abcdef".utf8)
             var nibbles: [UInt8] = []
             for octet in context.ip.octets {
-                if !nibbles.isEmpty { nibbles.append(0x2E) }
-                nibbles += [hex[Int(octet >> 4)], 0x2E, hex[Int(octet & 0x0F)]]
+                if !nibbles.isEmpty { nibbles.append(ASCII.period) }
+                nibbles += [hex[Int(octet >> 4)], ASCII.period, hex[Int(octet & 0x0F)]]
             }
             return nibbles
         default: return []
@@ -186,11 +187,11 @@ enum SPFMacro {
 
     /// §7.3: split on the delimiters (default "."), reverse if asked, keep the rightmost `keep` parts, join with ".".
     static func transform(_ value: [UInt8], keep: Int?, reverse: Bool, delimiters: [UInt8]) -> [UInt8] {
-        let splitters = delimiters.isEmpty ? [UInt8(0x2E)] : delimiters
+        let splitters = delimiters.isEmpty ? [UInt8(ASCII.period)] : delimiters
         var parts = value.split(omittingEmptySubsequences: false, whereSeparator: splitters.contains).map(Array.init)
         if reverse { parts.reverse() }
         if let keep, keep < parts.count { parts = Array(parts.suffix(keep)) }
-        return Array(parts.joined(separator: [0x2E]))
+        return Array(parts.joined(separator: [ASCII.period]))
     }
 
     /// §7.3: uppercase macro letters are URL-escaped (RFC 3986 unreserved characters stay as they are).
@@ -199,12 +200,12 @@ enum SPFMacro {
         var output: [UInt8] = []
         for byte in value {
             let lower = byte | 0x20
-            let unreserved = (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
-                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+            let unreserved = (lower >= 0x61 && lower <= 0x7A) || ASCII.isDigit(byte)
+                || byte == ASCII.hyphen || byte == ASCII.period || byte == ASCII.underscore || byte == 0x7E
             if unreserved {
                 output.append(byte)
             } else {
-                output += [0x25, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                output += [ASCII.percent, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
             }
         }
         return output

@@ -174,15 +174,15 @@ public struct SPFRecord: Sendable, Hashable {
         return text
     }
 
-    static func isAlpha(_ byte: UInt8) -> Bool { byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A }
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
     /// §12 modifier = name "=" macro-string, name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ); nil if not one.
     static func parseModifier(_ term: ArraySlice<UInt8>, text: String) throws(SPFSyntaxError) -> SPFModifier? {
-        let nameBytes = term.prefix { isAlpha($0) || isDigit($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
-        guard let first = nameBytes.first, isAlpha(first), nameBytes.endIndex < term.endIndex,
-              term[nameBytes.endIndex] == 0x3D else { return nil }
-        let name = String(decoding: nameBytes.map { isAlpha($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let nameBytes = term.prefix {
+            ASCII.isAlnum($0) || $0 == ASCII.hyphen || $0 == ASCII.underscore || $0 == ASCII.period
+        }
+        guard let first = nameBytes.first, ASCII.isAlpha(first), nameBytes.endIndex < term.endIndex,
+              term[nameBytes.endIndex] == ASCII.equals else { return nil }
+        let name = String(decoding: nameBytes.map { ASCII.lowercased($0) }, as: UTF8.self)
         let value = term[(nameBytes.endIndex + 1)...]
         if name == "redirect" || name == "exp" {
             if let error = SPFMacro.checkDomainSpec(value) {
@@ -202,7 +202,7 @@ public struct SPFRecord: Sendable, Hashable {
             qualifier = explicit
             rest = rest.dropFirst()
         }
-        let nameBytes = rest.prefix { isAlpha($0) || isDigit($0) }
+        let nameBytes = rest.prefix(while: ASCII.isAlnum)
         let name = String(decoding: nameBytes.map { $0 | 0x20 }, as: UTF8.self)
         let argument = rest[nameBytes.endIndex...]
         let mechanism: SPFMechanism
@@ -214,7 +214,7 @@ public struct SPFRecord: Sendable, Hashable {
             guard argument.isEmpty else { throw fail("\"all\" takes no argument") }
             mechanism = .all
         case "include", "exists":
-            guard argument.first == 0x3A else { throw fail("\"\(name)\" needs \":\" and a domain") }
+            guard argument.first == ASCII.colon else { throw fail("\"\(name)\" needs \":\" and a domain") }
             let domain = argument.dropFirst()
             if let error = SPFMacro.checkDomainSpec(domain) { throw fail("the domain \(error.reason)") }
             let value = String(decoding: domain, as: UTF8.self)
@@ -227,15 +227,15 @@ public struct SPFRecord: Sendable, Hashable {
             if argument.isEmpty {
                 mechanism = .ptr(domain: nil)
             } else {
-                guard argument.first == 0x3A else { throw fail("\"ptr\" takes only \":\" and a domain") }
+                guard argument.first == ASCII.colon else { throw fail("\"ptr\" takes only \":\" and a domain") }
                 let domain = argument.dropFirst()
                 if let error = SPFMacro.checkDomainSpec(domain) { throw fail("the domain \(error.reason)") }
                 mechanism = .ptr(domain: String(decoding: domain, as: UTF8.self))
             }
         case "ip4", "ip6":
-            guard argument.first == 0x3A else { throw fail("\"\(name)\" needs \":\" and an address") }
+            guard argument.first == ASCII.colon else { throw fail("\"\(name)\" needs \":\" and an address") }
             let value = argument.dropFirst()
-            let slash = value.firstIndex(of: 0x2F) ?? value.endIndex
+            let slash = value.firstIndex(of: ASCII.slash) ?? value.endIndex
             let maximum = name == "ip4" ? 32 : 128
             var prefix: Int?
             if slash < value.endIndex {
@@ -265,20 +265,22 @@ public struct SPFRecord: Sendable, Hashable {
         var rest = argument
         var domain: String?
         var cidrStart = rest.endIndex
-        if rest.first == 0x3A {
+        if rest.first == ASCII.colon {
             rest = rest.dropFirst()
             // A domain-spec may itself contain "/" (a macro-literal): the CIDR suffix is the first "/" after
             // which only "/" and digits follow (§12 dual-cidr-length).
             var index = rest.startIndex
             while index < rest.endIndex {
-                if rest[index] == 0x2F, rest[index...].allSatisfy({ $0 == 0x2F || isDigit($0) }) { break }
+                if rest[index] == ASCII.slash, rest[index...].allSatisfy({ $0 == ASCII.slash || ASCII.isDigit($0) }) {
+                    break
+                }
                 index += 1
             }
             cidrStart = index
             let spec = rest[..<index]
             if let error = SPFMacro.checkDomainSpec(spec) { throw fail("the domain \(error.reason)") }
             domain = String(decoding: spec, as: UTF8.self)
-        } else if rest.first == 0x2F {
+        } else if rest.first == ASCII.slash {
             cidrStart = rest.startIndex
         } else if !rest.isEmpty {
             throw fail("unexpected text after the mechanism name")
@@ -289,12 +291,12 @@ public struct SPFRecord: Sendable, Hashable {
         var v4: Int?
         var v6: Int?
         let body = cidr.dropFirst()
-        if body.first == 0x2F {
+        if body.first == ASCII.slash {
             v6 = try parseCIDR(body.dropFirst(), maximum: 128, fail: fail)
-        } else if let slash = body.firstIndex(of: 0x2F) {
+        } else if let slash = body.firstIndex(of: ASCII.slash) {
             v4 = try parseCIDR(body[..<slash], maximum: 32, fail: fail)
             let after = body[(slash + 1)...]
-            guard after.first == 0x2F else { throw fail("an IPv6 prefix length must follow \"//\"") }
+            guard after.first == ASCII.slash else { throw fail("an IPv6 prefix length must follow \"//\"") }
             v6 = try parseCIDR(after.dropFirst(), maximum: 128, fail: fail)
         } else {
             v4 = try parseCIDR(body, maximum: 32, fail: fail)
@@ -306,11 +308,11 @@ public struct SPFRecord: Sendable, Hashable {
     static func parseCIDR(_ digits: ArraySlice<UInt8>, maximum: Int, fail: (String) -> SPFSyntaxError)
         throws(SPFSyntaxError) -> Int
     {
-        guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy(isDigit),
-              !(digits.count > 1 && digits.first == 0x30) else {
+        guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy(ASCII.isDigit),
+              !(digits.count > 1 && digits.first == ASCII.zero) else {
             throw fail("a prefix length must be a number without leading zeros")
         }
-        let value = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        let value = digits.reduce(0) { $0 * 10 + Int($1 - ASCII.zero) }
         guard value <= maximum else { throw fail("the prefix length \(value) is more than \(maximum)") }
         return value
     }
