@@ -53,9 +53,19 @@ public struct HeaderField: Sendable, Equatable {
     /// non-ASCII name in `h=` select an ASCII header field.
     /// - Parameter name: a field name, for example from a signature's `h=` tag.
     public func hasName(_ name: String) -> Bool {
-        // Compared byte by byte without building a lowercased copy: this runs for every field of every message.
-        lowercasedName.utf8.count == name.utf8.count
-            && lowercasedName.utf8.elementsEqual(name.utf8.lazy.map(ASCII.lowercased))
+        // Compared byte by byte without building a lowercased copy: this runs for every field of every message
+        // (and for every h= name against every field), so native strings are compared through their buffers.
+        let mine = lowercasedName.utf8
+        let theirs = name.utf8
+        guard mine.count == theirs.count else { return false }
+        let compared = theirs.withContiguousStorageIfAvailable { other in
+            mine.withContiguousStorageIfAvailable { own in
+                for index in 0..<other.count where ASCII.lowercased(other[index]) != own[index] { return false }
+                return true
+            }
+        }
+        if let compared, let equal = compared { return equal }
+        return mine.elementsEqual(theirs.lazy.map(ASCII.lowercased))
     }
 
     /// Lowercases the ASCII letters of `name` and leaves every other byte alone.
