@@ -53,19 +53,27 @@ public struct HeaderField: Sendable, Equatable {
     /// non-ASCII name in `h=` select an ASCII header field.
     /// - Parameter name: a field name, for example from a signature's `h=` tag.
     public func hasName(_ name: String) -> Bool {
-        // Compared byte by byte without building a lowercased copy: this runs for every field of every message
-        // (and for every h= name against every field), so native strings are compared through their buffers.
-        let mine = lowercasedName.utf8
-        let theirs = name.utf8
-        guard mine.count == theirs.count else { return false }
-        let compared = theirs.withContiguousStorageIfAvailable { other in
-            mine.withContiguousStorageIfAvailable { own in
-                for index in 0..<other.count where ASCII.lowercased(other[index]) != own[index] { return false }
-                return true
-            }
+        hasName(lowercasedBytes: Self.lowercasedBytes(name))
+    }
+
+    /// Whether the field is named `lowercased`, given as ASCII-lowercased bytes (see ``lowercasedBytes(_:)``).
+    ///
+    /// The loops that compare every field with every `h=` name lowercase each name once and compare bytes here:
+    /// comparing `String`s cost over a hundred instructions a pair.
+    @inline(__always)
+    func hasName(lowercasedBytes lowercased: [UInt8]) -> Bool {
+        guard name.count == lowercased.count else { return false }
+        for index in 0..<lowercased.count where ASCII.lowercased(name[index]) != lowercased[index] { return false }
+        return true
+    }
+
+    /// The UTF-8 bytes of `name` with ASCII letters lowercased, for ``hasName(lowercasedBytes:)``.
+    static func lowercasedBytes(_ name: String) -> [UInt8] {
+        var bytes = Array(name.utf8)
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices { buffer[index] = ASCII.lowercased(buffer[index]) }
         }
-        if let compared, let equal = compared { return equal }
-        return mine.elementsEqual(theirs.lazy.map(ASCII.lowercased))
+        return bytes
     }
 
     /// Lowercases the ASCII letters of `name` and leaves every other byte alone.
