@@ -55,16 +55,38 @@ struct BatchRunner: Sendable {
     ///   - deliver: receives each result, in index order, one at a time.
     func run<Output: Sendable>(count: Int, work: @escaping @Sendable (Int) async -> Output,
                                deliver: (Int, Output) -> Void) async {
-        guard count > 0 else { return }
+        var nextIndex = 0
+        await run(next: { () -> Int? in
+            guard nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }, work: { index in (index, await work(index)) }, deliver: { deliver($0.0, $0.1) })
+    }
+
+    /// Runs `work` for each job `next` yields and calls `deliver` with the results in the order of the jobs.
+    ///
+    /// `next` is called on the caller's task, only when a job can start, so a producer that reads its jobs from
+    /// a stream (the messages of an mbox) holds at most `2 × width` of them at a time.
+    /// - Parameters:
+    ///   - next: the next job, or nil when there are no more.
+    ///   - work: runs one job; concurrently with other jobs.
+    ///   - deliver: receives each result, in job order, one at a time.
+    func run<Job: Sendable, Output: Sendable>(next: () -> Job?, work: @escaping @Sendable (Job) async -> Output,
+                                              deliver: (Output) -> Void) async {
         await withTaskGroup(of: (Int, Output).self) { group in
             var started = 0
             var running = 0
             var delivered = 0
+            var exhausted = false
             var waiting: [Int: Output] = [:]
             func startMore() {
-                while running < width, started < count, started - delivered < 2 * width {
+                while !exhausted, running < width, started - delivered < 2 * width {
+                    guard let job = next() else {
+                        exhausted = true
+                        return
+                    }
                     let index = started
-                    group.addTask { (index, await work(index)) }
+                    group.addTask { (index, await work(job)) }
                     started += 1
                     running += 1
                 }
@@ -74,7 +96,7 @@ struct BatchRunner: Sendable {
                 running -= 1
                 waiting[index] = output
                 while let ready = waiting.removeValue(forKey: delivered) {
-                    deliver(delivered, ready)
+                    deliver(ready)
                     delivered += 1
                 }
                 startMore()

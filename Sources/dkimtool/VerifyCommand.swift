@@ -48,6 +48,9 @@ struct VerifyCommand: AsyncParsableCommand {
           help: "Show a progress line on standard error (default: when it is a terminal and the output is text).")
     var progress: Bool?
 
+    @Option(help: "Messages verified at once (default: the number of cores this process may run on).")
+    var jobs: Int?
+
     @Argument(help: "Message files, directories (Maildir included) or mbox files; - or nothing for standard input.")
     var files: [String] = []
 
@@ -56,6 +59,9 @@ struct VerifyCommand: AsyncParsableCommand {
             throw ValidationError("--min-key-bits must be between 1024 and 8192.")
         }
         guard maxSignatures >= 1 else { throw ValidationError("--max-signatures must be at least 1.") }
+        if let jobs, jobs < 1 || jobs > 1024 {
+            throw ValidationError("--jobs must be between 1 and 1024.")
+        }
     }
 
     func run() async throws {
@@ -71,12 +77,15 @@ struct VerifyCommand: AsyncParsableCommand {
             authservID: authservID ?? Console.hostName(), forceMbox: mbox,
             progress: VerifyProgress(enabled: showProgress))
         if showProgress { batch.progress.total = VerifyBatch.countMessages(inputs, forceMbox: mbox) }
-        for input in inputs {
-            switch input {
-            case .file(let path):
-                await batch.verifyFile(path)
-            case .unreadable(_, let message):
-                batch.failed(FileIOError(kind: .input, description: message), identity: nil)
+        // Messages are verified on every core; results are printed and counted in the order of the inputs.
+        let feed = VerifyFeed(inputs: inputs, forceMbox: mbox)
+        let job = VerifyJob(verifier: batch.verifier)
+        await BatchRunner(width: jobs).run(next: feed.next, work: job.run) { outcome in
+            switch outcome.result {
+            case .success(let verification):
+                batch.show(verification, identity: outcome.identity ?? MessageIdentity(path: "-"))
+            case .failure(let error):
+                batch.failed(error, identity: outcome.identity)
             }
         }
         batch.progress.finish()
@@ -107,69 +116,6 @@ struct VerifyBatch {
         self.authservID = authservID
         self.forceMbox = forceMbox
         self.progress = progress
-    }
-
-    /// Verifies the message or the mbox at `path`; an mbox streams, one message at a time.
-    mutating func verifyFile(_ path: String) async {
-        do {
-            var reader = try ChunkReader(path: path)
-            let first = try reader.next() ?? []
-            guard forceMbox || MboxSplitter.looksLikeMbox(first) else {
-                // One message: streamed through the verifier, so memory stays flat whatever its size.
-                try await verifyStreaming(first: first, rest: &reader, identity: MessageIdentity(path: path))
-                return
-            }
-            // An empty file given with --mbox is an mbox of no messages.
-            guard first.isEmpty || MboxSplitter.looksLikeMbox(first) else {
-                throw MboxError(description: "not an mbox: the first line is not a From line")
-            }
-            var splitter = MboxSplitter()
-            var chunk: [UInt8]? = first
-            while let bytes = chunk {
-                for message in splitter.feed(bytes) {
-                    await verify(message.bytes, identity: MessageIdentity(
-                        path: path, message: message.number, offset: message.offset))
-                }
-                chunk = try reader.next()
-            }
-            for message in splitter.finish() {
-                await verify(message.bytes, identity: MessageIdentity(
-                    path: path, message: message.number, offset: message.offset))
-            }
-        } catch {
-            failed(error, identity: MessageIdentity(path: path))
-        }
-    }
-
-    /// Verifies one message read in chunks (the first already read) and prints its result.
-    mutating func verifyStreaming(first: [UInt8], rest reader: inout ChunkReader,
-                                  identity: MessageIdentity) async throws {
-        do {
-            // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
-            var stream = verifier.makeStream()
-            var normalizer = LineEndings.Normalizer()
-            var crlf: [UInt8] = []
-            var chunk: [UInt8]? = first
-            while let bytes = chunk {
-                crlf.removeAll(keepingCapacity: true)
-                bytes.withUnsafeBytes { normalizer.normalize($0, into: &crlf) }
-                try stream.update(crlf)
-                chunk = try reader.next()
-            }
-            show(try await stream.finish(), identity: identity)
-        } catch let error as DKIMError {
-            failed(error, identity: identity)
-        }
-    }
-
-    /// Verifies one message and prints its result.
-    mutating func verify(_ message: [UInt8], identity: MessageIdentity) async {
-        do {
-            // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
-            show(try await verifier.verify(message: LineEndings.normalizeToCRLF(message)), identity: identity)
-        } catch {
-            failed(error, identity: identity)
-        }
     }
 
     /// Prints one message's result and counts it.
@@ -216,6 +162,218 @@ struct VerifyBatch {
         guard !forceMbox else { return true }
         guard var reader = try? ChunkReader(path: path), let first = try? reader.next() else { return false }
         return MboxSplitter.looksLikeMbox(first)
+    }
+}
+
+/// One unit of work of `verify`, in the order of the inputs.
+enum VerifyItem: Sendable {
+    /// A file holding one message, streamed from disk by the job.
+    case file(String)
+    /// Standard input holding one message: its first chunk, already read; the job reads the rest.
+    case standardInput(first: [UInt8])
+    /// A message split out of an mbox.
+    case message([UInt8], MessageIdentity)
+    /// An input that could not be read or split.
+    case failure(any Error, MessageIdentity?)
+}
+
+/// The result of one ``VerifyItem``, with the identity to print it under.
+struct VerifyOutcome: Sendable {
+    var identity: MessageIdentity?
+    var result: Result<MessageVerification, any Error>
+}
+
+/// Verifies one ``VerifyItem``; the work of one core in a batch.
+///
+/// A nonisolated method, not a closure written inside `run()`: such a closure may inherit the main actor's
+/// isolation, and every job would then hop back to the main thread and run one at a time.
+struct VerifyJob: Sendable {
+    /// One verifier for the whole batch: its options' key cache is shared by every message.
+    let verifier: DKIMVerifier
+
+    nonisolated func run(_ item: VerifyItem) async -> VerifyOutcome {
+        switch item {
+        case .file(let path):
+            let identity = MessageIdentity(path: path)
+            do {
+                // Streamed: memory stays flat whatever the file size.
+                return VerifyOutcome(identity: identity,
+                                     result: .success(try await MessageVerifying.verify(path: path, with: verifier)))
+            } catch {
+                return VerifyOutcome(identity: identity, result: .failure(error))
+            }
+        case .standardInput(let first):
+            let identity = MessageIdentity(path: "-")
+            do {
+                var reader = try ChunkReader(path: "-")
+                return VerifyOutcome(identity: identity,
+                                     result: .success(try await verifyStreaming(first: first, rest: &reader)))
+            } catch {
+                return VerifyOutcome(identity: identity, result: .failure(error))
+            }
+        case .message(let bytes, let identity):
+            do {
+                // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
+                let verification = try await verifier.verify(message: LineEndings.normalizeToCRLF(bytes))
+                return VerifyOutcome(identity: identity, result: .success(verification))
+            } catch {
+                return VerifyOutcome(identity: identity, result: .failure(error))
+            }
+        case .failure(let error, let identity):
+            return VerifyOutcome(identity: identity, result: .failure(error))
+        }
+    }
+
+    /// Verifies one message read in chunks (the first already read).
+    private func verifyStreaming(first: [UInt8], rest reader: inout ChunkReader) async throws -> MessageVerification {
+        // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
+        var stream = verifier.makeStream()
+        var normalizer = LineEndings.Normalizer()
+        var crlf: [UInt8] = []
+        var chunk: [UInt8]? = first
+        while let bytes = chunk {
+            crlf.removeAll(keepingCapacity: true)
+            bytes.withUnsafeBytes { normalizer.normalize($0, into: &crlf) }
+            try stream.update(crlf)
+            chunk = try reader.next()
+        }
+        return try await stream.finish()
+    }
+}
+
+/// The inputs of one `verify` run turned into ``VerifyItem``s on demand, in order.
+///
+/// A file holding one message becomes one item that its job reads from disk. An mbox is read here, a chunk at a
+/// time, and split into one item per message; the batch runner asks for items only when a job can start, so
+/// an mbox of any size is never held whole.
+final class VerifyFeed {
+    /// An mbox being split.
+    private final class OpenMbox {
+        let path: String
+        var reader: ChunkReader
+        var splitter = MboxSplitter()
+
+        init(path: String, reader: consuming ChunkReader) {
+            self.path = path
+            self.reader = reader
+        }
+    }
+
+    private let inputs: [MailStore.Input]
+    private let forceMbox: Bool
+    private var position = 0
+    private var queue: [VerifyItem] = []
+    private var queueStart = 0
+    private var mbox: OpenMbox?
+    private var standardInputTaken = false
+
+    init(inputs: [MailStore.Input], forceMbox: Bool) {
+        self.inputs = inputs
+        self.forceMbox = forceMbox
+    }
+
+    /// The next item, or nil when every input is done.
+    func next() -> VerifyItem? {
+        while true {
+            if queueStart < queue.count {
+                let item = queue[queueStart]
+                queueStart += 1
+                if queueStart == queue.count {
+                    queue.removeAll(keepingCapacity: true)
+                    queueStart = 0
+                }
+                return item
+            }
+            if let open = mbox {
+                readMore(open)
+                continue
+            }
+            guard position < inputs.count else { return nil }
+            let input = inputs[position]
+            position += 1
+            switch input {
+            case .unreadable(_, let message):
+                return .failure(FileIOError(kind: .input, description: message), nil)
+            case .file(let path):
+                if let item = start(path) { return item }
+            }
+        }
+    }
+
+    /// Starts reading the input `path`: an item for a one-message file, or nil when it is an mbox now open.
+    private func start(_ path: String) -> VerifyItem? {
+        let identity = MessageIdentity(path: path)
+        do {
+            if path == "-" {
+                // Standard input can be read once: a later "-" reads its end, an empty message, as before.
+                guard !standardInputTaken else { return .message([], identity) }
+                standardInputTaken = true
+                var reader = try ChunkReader(path: path)
+                let first = try reader.next() ?? []
+                guard forceMbox || MboxSplitter.looksLikeMbox(first) else { return .standardInput(first: first) }
+                try Self.checkMbox(first)
+                let open = OpenMbox(path: path, reader: reader)
+                mbox = open
+                split(first, of: open)
+                return nil
+            }
+            // Only the first bytes decide whether a file is an mbox; a one-message file is read by its job.
+            let head = try Self.head(of: path)
+            guard forceMbox || MboxSplitter.looksLikeMbox(head) else { return .file(path) }
+            try Self.checkMbox(head)
+            mbox = OpenMbox(path: path, reader: try ChunkReader(path: path))
+            return nil
+        } catch {
+            return .failure(error, identity)
+        }
+    }
+
+    /// Reads the next chunk of the open mbox into the queue; closes it at the end or on an error.
+    private func readMore(_ open: OpenMbox) {
+        do {
+            if let chunk = try open.reader.next() {
+                split(chunk, of: open)
+                return
+            }
+            for message in open.splitter.finish() {
+                queue.append(.message(message.bytes, Self.identity(of: message, in: open.path)))
+            }
+        } catch {
+            queue.append(.failure(error, MessageIdentity(path: open.path)))
+        }
+        mbox = nil
+    }
+
+    private func split(_ chunk: [UInt8], of open: OpenMbox) {
+        for message in open.splitter.feed(chunk) {
+            queue.append(.message(message.bytes, Self.identity(of: message, in: open.path)))
+        }
+    }
+
+    private static func identity(of message: MboxSplitter.Message, in path: String) -> MessageIdentity {
+        MessageIdentity(path: path, message: message.number, offset: message.offset)
+    }
+
+    /// An input read as an mbox must start with a `From ` line; an empty file is an mbox of no messages.
+    private static func checkMbox(_ head: [UInt8]) throws {
+        guard head.isEmpty || MboxSplitter.looksLikeMbox(head) else {
+            throw MboxError(description: "not an mbox: the first line is not a From line")
+        }
+    }
+
+    /// The first bytes of the file at `path` (as many as an mbox separator has, fewer for a shorter file).
+    private static func head(of path: String) throws -> [UInt8] {
+        let file = try MessageReader(path: path)
+        var head = [UInt8](repeating: 0, count: MboxSplitter.separator.count)
+        var filled = 0
+        while filled < head.count {
+            let count = try head.withUnsafeMutableBytes {
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        return Array(head[..<filled])
     }
 }
 

@@ -32,6 +32,33 @@ import Testing
         #expect(key.publicKey.isValidSignature(expected, forDigest: digest))
     }
 
+    /// RSA verification reuses prepared contexts from a per-key pool: one key shared by many concurrent tasks,
+    /// with valid and tampered signatures interleaved, still gives every task its own correct answer (the
+    /// signature is the openssl CLI's, as above), and a failed verification leaves no broken context behind.
+    @Test func rsaVerificationWithOneKeyFromManyTasks() async throws {
+        let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("rsa2048-pkcs8.pem"))
+        let publicKey = key.publicKey
+        let digest = SHA256.hash(try CryptoVectors.bytes("message.txt"))
+        let good = try CryptoVectors.bytes("message.rsa2048-pkcs8.sha256.sig")
+        var bad = good
+        bad[17] ^= 0x40
+        let tamperedSignature = bad
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    (index, publicKey.isValidSignature(index % 3 == 0 ? tamperedSignature : good, forDigest: digest))
+                }
+            }
+            var all: [Int: Bool] = [:]
+            for await (index, valid) in group { all[index] = valid }
+            return all
+        }
+        #expect(outcomes.count == 200)
+        for (index, valid) in outcomes { #expect(valid == (index % 3 != 0), "task \(index)") }
+        #expect(!publicKey.isValidSignature(good, forDigest: SHA256.hash([0x61])))
+        #expect(publicKey.isValidSignature(good, forDigest: digest))
+    }
+
     /// `openssl pkeyutl -sign -rawin` over the 32 digest bytes: the RFC 8463 §3 ed25519-sha256 construction.
     @Test func ed25519SHA256MatchesOpenSSLPkeyutl() throws {
         let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("ed25519-pkcs8.pem"))

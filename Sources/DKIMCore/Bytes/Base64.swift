@@ -56,6 +56,80 @@ public enum Base64 {
     /// - Returns: the decoded bytes.
     /// - Throws: ``DecodeFailure`` naming the first offending byte, or bad padding.
     public static func decode(_ text: some Collection<UInt8>) throws(DecodeFailure) -> [UInt8] {
+        // Contiguous input (arrays and their slices: every caller here) is decoded through buffer pointers.
+        if let result = text.withContiguousStorageIfAvailable({ decode(buffer: $0) }) {
+            return try result.get()
+        }
+        return try decode(generic: text)
+    }
+
+    /// The same decoding over a buffer, into an output buffer sized up front; about a fifth of the instructions of
+    /// the generic loop, which matters because every verification decodes a 344-character `b=`.
+    private static func decode(buffer text: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodeFailure> {
+        var failure: DecodeFailure?
+        // At most three bytes per four characters, plus two for a final partial quantum.
+        let capacity = text.count / 4 * 3 + 3
+        let output = decodeTable.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+                initialized = 0
+                var written = 0
+                var quad: UInt32 = 0
+                var count = 0
+                var padCount = 0
+                for offset in text.indices {
+                    let byte = text[offset]
+                    let value = table[Int(byte)]
+                    if value != invalid {
+                        guard padCount == 0 else {
+                            failure = .badPadding
+                            return
+                        }
+                        quad = quad << 6 | UInt32(value)
+                        count += 1
+                        if count == 4 {
+                            out[written] = UInt8(truncatingIfNeeded: quad >> 16)
+                            out[written + 1] = UInt8(truncatingIfNeeded: quad >> 8)
+                            out[written + 2] = UInt8(truncatingIfNeeded: quad)
+                            written += 3
+                            quad = 0
+                            count = 0
+                        }
+                        continue
+                    }
+                    if byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr || byte == ASCII.lf { continue }
+                    if byte == padding {
+                        guard count >= 2, count + padCount < 4 else {
+                            failure = .badPadding
+                            return
+                        }
+                        padCount += 1
+                        continue
+                    }
+                    failure = .invalidCharacter(byte: byte, offset: offset)
+                    return
+                }
+                switch (count, padCount) {
+                case (0, 0):
+                    break
+                case (2, 2):
+                    out[written] = UInt8(truncatingIfNeeded: quad >> 4)
+                    written += 1
+                case (3, 1):
+                    out[written] = UInt8(truncatingIfNeeded: quad >> 10)
+                    out[written + 1] = UInt8(truncatingIfNeeded: quad >> 2)
+                    written += 2
+                default:
+                    failure = .badPadding
+                    return
+                }
+                initialized = written
+            }
+        }
+        if let failure { return .failure(failure) }
+        return .success(output)
+    }
+
+    private static func decode(generic text: some Collection<UInt8>) throws(DecodeFailure) -> [UInt8] {
         var output = [UInt8]()
         output.reserveCapacity(text.count / 4 * 3)
         var quad: UInt32 = 0

@@ -16,10 +16,15 @@ enum HeaderHash {
     /// - Returns: the 32-octet digest that RSA signs with PKCS#1 v1.5 and Ed25519 signs as its message (RFC 8463 §3).
     static func digest(signedNames: [String], headers: [HeaderField], signatureField: HeaderField,
                        blanking: Range<Int>?, algorithm: CanonicalizationAlgorithm) throws -> [UInt8] {
+        let selected = HeaderSelection.selectIndices(signedNames, from: headers)
+        // One buffer, sized once: canonical fields are never longer than their raw bytes plus a CRLF.
+        var capacity = signatureField.raw.count + 2
+        for index in selected { if let index { capacity += headers[index].raw.count + 2 } }
         var data: [UInt8] = []
-        for selected in HeaderSelection.select(signedNames, from: headers) {
-            guard let selected else { continue }
-            Canonicalization.appendCanonicalHeader(selected, algorithm, to: &data)
+        data.reserveCapacity(capacity)
+        for index in selected {
+            guard let index else { continue }
+            Canonicalization.appendCanonicalHeader(headers[index], algorithm, to: &data)
         }
         var field = signatureField
         if let blanking {
@@ -27,10 +32,15 @@ enum HeaderHash {
             if !removed.isEmpty {
                 var raw = signatureField.raw
                 raw.removeSubrange(removed)
-                field = try HeaderField(raw: raw)
+                // Only value bytes and the folding white space around them go: the name and the colon stay where
+                // they were, and no line break is left without the white space that continues it.
+                field = HeaderField(validatedRaw: raw, nameEnd: signatureField.name.count,
+                                    colonIndex: signatureField.colonIndex)
             }
         }
-        data += Canonicalization.canonicalizeSignatureHeader(field, algorithm)
+        // RFC 6376 §3.7: the signature field itself goes in without its trailing CRLF.
+        Canonicalization.appendCanonicalHeader(field, algorithm, to: &data)
+        data.removeLast(2)
         return SHA256.hash(data)
     }
 

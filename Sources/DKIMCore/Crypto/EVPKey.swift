@@ -1,12 +1,28 @@
 import CDKIMOpenSSL
+import Synchronization
 
 /// Owns one OpenSSL `EVP_PKEY` and holds every C call DKIM keys need.
 ///
 /// `@unchecked Sendable` is sound because the key is never mutated after construction and OpenSSL 3 allows
-/// concurrent sign/verify operations on one `EVP_PKEY` as long as each uses its own `EVP_PKEY_CTX` / `EVP_MD_CTX`,
-/// which every method here creates and frees locally.
+/// concurrent sign/verify operations on one `EVP_PKEY` as long as each uses its own `EVP_PKEY_CTX` / `EVP_MD_CTX`:
+/// every method here creates and frees its context locally, except RSA verification, which borrows a prepared
+/// context from a small pool, used by one caller at a time (taken and returned under a lock).
 final class EVPKey: @unchecked Sendable {
     let pointer: OpaquePointer
+
+    /// Ready RSA verification contexts (`EVP_PKEY_verify_init`, PKCS#1 v1.5 padding, SHA-256), each owned by the
+    /// pool while it sits here. Setting one up costs about as much as the verification of a small message outside
+    /// the modular exponentiation, and a cached key verifies many messages; `EVP_PKEY_verify` leaves a context
+    /// ready for the next call.
+    private let verifyContexts = Mutex<[PooledContext]>([])
+    /// The most contexts kept: one per concurrently verifying thread is enough.
+    private static let maximumPooledContexts = 16
+
+    /// An `EVP_PKEY_CTX` in the pool: owned by exactly one holder at a time (the pool, or the verification that
+    /// took it), which is what makes moving it between threads sound.
+    private struct PooledContext: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
 
     /// Takes ownership of `pointer`; `deinit` frees it.
     init(taking pointer: OpaquePointer) {
@@ -14,6 +30,10 @@ final class EVPKey: @unchecked Sendable {
     }
 
     deinit {
+        verifyContexts.withLock { contexts in
+            for context in contexts { EVP_PKEY_CTX_free(context.pointer) }
+            contexts.removeAll()
+        }
         EVP_PKEY_free(pointer)
     }
 
@@ -273,13 +293,19 @@ final class EVPKey: @unchecked Sendable {
 
     /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature over `digest`; any OpenSSL failure counts as "not valid".
     func rsaVerify(signature: [UInt8], digest: [UInt8]) -> Bool {
-        guard let context = try? rsaContext(forSigning: false) else {
+        let pooled = verifyContexts.withLock { $0.popLast() }?.pointer
+        guard let context = pooled ?? (try? rsaContext(forSigning: false)) else {
             OpenSSLError.clear()
             return false
         }
-        defer { EVP_PKEY_CTX_free(context) }
         let result = EVP_PKEY_verify(context, signature, signature.count, digest, digest.count)
         OpenSSLError.clear()
+        let kept = verifyContexts.withLock { contexts in
+            guard contexts.count < Self.maximumPooledContexts else { return false }
+            contexts.append(PooledContext(pointer: context))
+            return true
+        }
+        if !kept { EVP_PKEY_CTX_free(context) }
         return result == 1
     }
 

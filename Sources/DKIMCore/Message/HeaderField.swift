@@ -53,9 +53,27 @@ public struct HeaderField: Sendable, Equatable {
     /// non-ASCII name in `h=` select an ASCII header field.
     /// - Parameter name: a field name, for example from a signature's `h=` tag.
     public func hasName(_ name: String) -> Bool {
-        // Compared byte by byte without building a lowercased copy: this runs for every field of every message.
-        lowercasedName.utf8.count == name.utf8.count
-            && lowercasedName.utf8.elementsEqual(name.utf8.lazy.map(ASCII.lowercased))
+        hasName(lowercasedBytes: Self.lowercasedBytes(name))
+    }
+
+    /// Whether the field is named `lowercased`, given as ASCII-lowercased bytes (see ``lowercasedBytes(_:)``).
+    ///
+    /// The loops that compare every field with every `h=` name lowercase each name once and compare bytes here:
+    /// comparing `String`s cost over a hundred instructions a pair.
+    @inline(__always)
+    func hasName(lowercasedBytes lowercased: [UInt8]) -> Bool {
+        guard name.count == lowercased.count else { return false }
+        for index in 0..<lowercased.count where ASCII.lowercased(name[index]) != lowercased[index] { return false }
+        return true
+    }
+
+    /// The UTF-8 bytes of `name` with ASCII letters lowercased, for ``hasName(lowercasedBytes:)``.
+    static func lowercasedBytes(_ name: String) -> [UInt8] {
+        var bytes = Array(name.utf8)
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices { buffer[index] = ASCII.lowercased(buffer[index]) }
+        }
+        return bytes
     }
 
     /// Lowercases the ASCII letters of `name` and leaves every other byte alone.

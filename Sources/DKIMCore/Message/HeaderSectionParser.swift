@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits a header section into fields (RFC 5322 §2.2, §3.6 and the obsolete syntax of §4.5).
 ///
 /// Strict and total: every line is either the start of a field (`name *WSP ":"`), or a fold (it starts with WSP
@@ -28,11 +36,8 @@ enum HeaderSectionParser {
 
         while index < end {
             let lineStart = index
-            var cursor = index
-            while cursor < end, section[cursor] != ASCII.cr, section[cursor] != ASCII.lf {
-                cursor += 1
-            }
-            let lineEnd = cursor
+            let lineEnd = Self.lineEnd(in: section, from: index)
+            let cursor = lineEnd
             let next: Int
             if cursor == end {
                 next = end
@@ -89,6 +94,27 @@ enum HeaderSectionParser {
         return fields
     }
 
+    /// The index of the first CR or LF at or after `from`, or `section.endIndex`.
+    ///
+    /// Reads through a buffer pointer: the bounds-checked byte loop was a quarter of the cost of parsing a small
+    /// message's header section.
+    @inline(__always)
+    private static func lineEnd(in section: ArraySlice<UInt8>, from: Int) -> Int {
+        section.withUnsafeBufferPointer { buffer in
+            let offset = from - section.startIndex
+            guard let base = buffer.baseAddress, offset < buffer.count else { return section.endIndex }
+            var cursor = offset
+            let count = buffer.count
+            while cursor < count {
+                let byte = base[cursor]
+                // CR (13) and LF (10) are the only bytes below 14 that end the scan; one compare skips the rest.
+                if byte <= ASCII.cr, byte == ASCII.cr || byte == ASCII.lf { break }
+                cursor += 1
+            }
+            return section.startIndex + cursor
+        }
+    }
+
     /// Finds where the header section ends: the offset of the empty line's CRLF, or nil when there is none.
     ///
     /// The header section ends at the first empty line (RFC 5322 §2.1): a CRLF at the very start of the message,
@@ -98,16 +124,23 @@ enum HeaderSectionParser {
         if bytes.count >= 2, bytes[start] == ASCII.cr, bytes[start + 1] == ASCII.lf {
             return start
         }
-        var index = max(from, start + 2)
-        let end = bytes.endIndex
-        while index + 1 < end {
-            // Look at every LF; cheap because header lines are short relative to the work per line.
-            if bytes[index + 1] == ASCII.lf, bytes[index] == ASCII.cr,
-               bytes[index - 1] == ASCII.lf, bytes[index - 2] == ASCII.cr {
-                return index
+        let first = max(from, start + 2)
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            // Offsets into `buffer`; the CRLF CRLF's second CR is at `index`, so two bytes precede it.
+            var index = first - start
+            let count = buffer.count
+            while index + 1 < count {
+                // Jump from LF to LF (memchr); only an LF at index + 1 can end the pattern.
+                guard let found = memchr(base + index + 1, Int32(ASCII.lf), count - index - 1) else { return nil }
+                let lf = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                index = lf - 1
+                if base[index] == ASCII.cr, base[index - 1] == ASCII.lf, base[index - 2] == ASCII.cr {
+                    return start + index
+                }
+                index = lf
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 }

@@ -31,18 +31,22 @@ public enum HeaderSelection {
         var taken = [Bool](repeating: false, count: headers.count)
         var selected: [Int?] = []
         selected.reserveCapacity(names.count)
-        for name in names {
-            var found: Int?
-            var index = headers.count
-            while index > 0 {
-                index -= 1
-                if !taken[index], headers[index].hasName(name) {
-                    found = index
-                    taken[index] = true
-                    break
+        // Through a buffer pointer: the fields are borrowed in place, not copied (and retained) per comparison.
+        headers.withUnsafeBufferPointer { fields in
+            for name in names {
+                let lowercased = HeaderField.lowercasedBytes(name)
+                var found: Int?
+                var index = fields.count
+                while index > 0 {
+                    index -= 1
+                    if !taken[index], fields[index].hasName(lowercasedBytes: lowercased) {
+                        found = index
+                        taken[index] = true
+                        break
+                    }
                 }
+                selected.append(found)
             }
-            selected.append(found)
         }
         return selected
     }

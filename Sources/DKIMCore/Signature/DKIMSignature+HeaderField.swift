@@ -31,6 +31,22 @@ extension DKIMSignature {
             output.append(contentsOf: bytes[..<firstEnd])
             column += 1 + firstEnd
             var unitStart = firstEnd
+            if let lastUnit = tag.lastUnitOfSingles {
+                // Base64: one-byte units up to the last one, so a line takes as many as fit in one append.
+                while unitStart < bytes.count {
+                    let length = unitStart >= lastUnit ? bytes.count - unitStart : 1
+                    if column + length > width {
+                        output.append(contentsOf: ASCII.crlf)
+                        output.append(ASCII.space)
+                        column = 1
+                    }
+                    let take = unitStart >= lastUnit ? length : max(1, min(width - column, lastUnit - unitStart))
+                    output.append(contentsOf: bytes[unitStart..<(unitStart + take)])
+                    column += take
+                    unitStart += take
+                }
+                continue
+            }
             var point = 1
             while unitStart < bytes.count {
                 let unitEnd = point < tag.foldPoints.count ? tag.foldPoints[point] : bytes.count
@@ -52,8 +68,9 @@ extension DKIMSignature {
 
     /// One tag with the places where a fold is allowed; the separator `;` is included.
     ///
-    /// Held as one byte array and the offsets between units, not one array per unit: `b=` alone has hundreds
-    /// of fold points, and signing renders the field three times.
+    /// Held as one byte array and the offsets between units, not one array per unit: signing renders the field
+    /// three times. Base64 values, where a fold may fall between any two characters, are not listed point by
+    /// point (`b=` alone has hundreds) but marked by ``lastUnitOfSingles``.
     private struct RenderedTag {
         /// The tag, `name=value;`.
         var bytes: [UInt8]
@@ -61,6 +78,9 @@ extension DKIMSignature {
         var foldPoints: [Int] = []
         /// The room the first unit needs on its line, when more than its own length.
         var minimumFirstWidth = 0
+        /// For base64 text: every byte from the first fold point up to this offset is a unit of its own, and this
+        /// offset starts the last unit (``foldPoints`` then holds only the first fold point). Nil otherwise.
+        var lastUnitOfSingles: Int?
 
         init(bytes: [UInt8], foldPoints: [Int] = [], minimumFirstWidth: Int = 0) {
             self.bytes = bytes
@@ -87,7 +107,8 @@ extension DKIMSignature {
             let characters = text.utf8.count
             // Units: prefix + first character, then one character each; the terminator joins the last.
             if characters > 1 {
-                foldPoints = Array((prefix.count + 1)..<(prefix.count + characters))
+                foldPoints = [prefix.count + 1]
+                lastUnitOfSingles = prefix.count + characters - 1
             }
             self.minimumFirstWidth = minimumFirstWidth
         }

@@ -87,28 +87,29 @@ public struct DKIMSignature: Sendable, Equatable {
             throw Self.malformed("the tag list is malformed: \(error.reason)")
         }
         // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
-        var required: [String: TagList.Tag] = [:]
-        for name in ["v", "a", "b", "bh", "d", "h", "s"] {
+        // Looked up in this order, so the first missing one is named.
+        func required(_ name: String) throws(DKIMError) -> TagList.Tag {
             guard let tag = tags[name] else {
                 throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)")
             }
-            required[name] = tag
+            return tag
         }
-        func tag(_ name: String) -> TagList.Tag { required[name] ?? TagList.Tag(name: name, value: []) }
+        let v = try required("v"), a = try required("a"), b = try required("b"), bh = try required("bh")
+        let d = try required("d"), h = try required("h"), s = try required("s")
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
-        guard tag("v").value.elementsEqual("1".utf8) else {
-            throw Self.malformed("v=\(tag("v").stringValue) is not the supported version 1 (RFC 6376 §3.5)")
+        guard v.value.elementsEqual("1".utf8) else {
+            throw Self.malformed("v=\(v.stringValue) is not the supported version 1 (RFC 6376 §3.5)")
         }
         self.version = 1
 
-        let algorithmText = try Self.ascii(tag("a"))
+        let algorithmText = try Self.ascii(a)
         guard !algorithmText.isEmpty else { throw Self.malformed("a= is empty (RFC 6376 §3.5)") }
         self.algorithm = SignatureAlgorithm(tagValue: algorithmText)
 
-        self.signature = try Self.base64(tag("b"), allowingEmpty: allowingEmptySignature)
-        self.bodyHash = try Self.base64(tag("bh"), allowingEmpty: false)
-        self.signatureValueRange = tag("b").valueRange
+        self.signature = try Self.base64(b, allowingEmpty: allowingEmptySignature)
+        self.bodyHash = try Self.base64(bh, allowingEmpty: false)
+        self.signatureValueRange = b.valueRange
 
         if let c = tags["c"] {
             guard let canonicalization = Canonicalization(tagValue: try Self.ascii(c)) else {
@@ -121,12 +122,12 @@ public struct DKIMSignature: Sendable, Equatable {
         }
 
         // d= domain-name = sub-domain 1*("." sub-domain) (RFC 6376 §3.5), U-labels allowed (RFC 8616 §4).
-        self.domain = try Self.domainName(Array(tag("d").value), tag: "d", minimumLabels: 2)
+        self.domain = try Self.domainName(Array(d.value), tag: "d", minimumLabels: 2)
         // s= selector = sub-domain *("." sub-domain) (RFC 6376 §3.1).
-        self.selector = try Self.domainName(Array(tag("s").value), tag: "s", minimumLabels: 1)
+        self.selector = try Self.domainName(Array(s.value), tag: "s", minimumLabels: 1)
 
         // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
-        self.signedHeaders = try Self.colonList(tag("h"), validatingFieldNames: true)
+        self.signedHeaders = try Self.colonList(h, validatingFieldNames: true)
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
         guard signedHeaders.contains(where: { $0.utf8.lazy.map(ASCII.lowercased).elementsEqual("from".utf8) }) else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
@@ -345,8 +346,13 @@ extension DKIMSignature {
     private static func colonList(_ tag: TagList.Tag, validatingFieldNames: Bool) throws(DKIMError) -> [String] {
         guard !tag.value.isEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
         var items: [String] = []
-        for piece in tag.value.split(separator: ASCII.colon, omittingEmptySubsequences: false) {
-            let item = trimmingFWS(piece)
+        // Split at each ':' by hand: Collection.split builds an array of slices first.
+        let value = tag.value
+        var pieceStart = value.startIndex
+        while pieceStart <= value.endIndex {
+            let pieceEnd = value[pieceStart...].firstIndex(of: ASCII.colon) ?? value.endIndex
+            let item = trimmingFWS(value[pieceStart..<pieceEnd])
+            pieceStart = pieceEnd + 1
             guard !item.isEmpty else {
                 throw malformed("\(tag.name)=\(tag.stringValue) has an empty item between colons (RFC 6376 §3.5)")
             }

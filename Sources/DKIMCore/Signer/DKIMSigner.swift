@@ -130,13 +130,18 @@ public struct SigningStream: Sendable {
     /// The default `h=`: every instance of each default field present, From always, then one more entry for
     /// each present field that is oversigned (RFC 6376 §5.4.2, §8.15).
     static func defaultHeaderList(for headers: [HeaderField], oversigning: [String]) -> [String] {
-        var counts: [String: Int] = [:]
-        for field in headers { counts[field.lowercasedName, default: 0] += 1 }
+        // Counted by comparing names (no dictionary of hashed strings): a few hundred cheap compares for a
+        // typical header, and linear in the number of fields for a hostile one.
+        func count(_ name: String) -> Int {
+            let lowercased = HeaderField.lowercasedBytes(name)
+            return headers.count { $0.hasName(lowercasedBytes: lowercased) }
+        }
         var names: [String] = []
         for name in SignOptions.defaultSignedHeaders {
-            names += Array(repeating: name, count: counts[name] ?? 0)
+            let present = count(name)
+            for _ in 0..<present { names.append(name) }
         }
-        for name in oversigning.map({ $0.lowercased() }) where (counts[name] ?? 0) > 0 {
+        for name in oversigning.map({ $0.lowercased() }) where count(name) > 0 {
             names.append(name)
         }
         return names

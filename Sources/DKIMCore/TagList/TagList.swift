@@ -84,7 +84,15 @@ public struct TagList: Sendable, Equatable {
                 position += 1
                 valueEnd = position
             }
-            guard seen.insert(name).inserted else {
+            // A linear scan for the short lists of real fields; a set once a (hostile) list grows long.
+            let duplicate: Bool
+            if tags.count < Self.linearDuplicateCheckLimit {
+                duplicate = tags.contains { $0.name == name }
+            } else {
+                if seen.isEmpty { seen = Set(tags.map(\.name)) }
+                duplicate = !seen.insert(name).inserted
+            }
+            guard !duplicate else {
                 throw fail("tag \"\(name)\" appears more than once (RFC 6376 §3.2 forbids duplicate tags)")
             }
             tags.append(Tag(name: name, value: input[valueStart..<valueEnd]))
@@ -92,6 +100,9 @@ public struct TagList: Sendable, Equatable {
         }
         self.tags = tags
     }
+
+    /// Up to this many tags, duplicates are found by comparing names one by one (cheaper than hashing them).
+    private static let linearDuplicateCheckLimit = 32
 
     /// Parses a tag list held in an array.
     public init(parsing input: [UInt8]) throws(DKIMError) {

@@ -64,7 +64,8 @@ public struct DKIMVerifier: Sendable {
 
     /// The positions of the DKIM-Signature fields, top-down.
     static func signatureFieldIndices(in headers: [HeaderField]) -> [Int] {
-        headers.indices.filter { headers[$0].hasName("dkim-signature") }
+        let name = HeaderField.lowercasedBytes("dkim-signature")
+        return headers.indices.filter { headers[$0].hasName(lowercasedBytes: name) }
     }
 
     // MARK: One signature
@@ -166,7 +167,8 @@ public struct DKIMVerifier: Sendable {
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
     static func isOversigned(_ name: String, in signature: DKIMSignature, headers: [HeaderField]) -> Bool {
         let signedCount = signature.signedHeaders.count { $0.lowercased() == name }
-        let presentCount = headers.count { $0.hasName(name) }
+        let lowercased = HeaderField.lowercasedBytes(name)
+        let presentCount = headers.count { $0.hasName(lowercasedBytes: lowercased) }
         return signedCount > presentCount
     }
 

@@ -138,7 +138,7 @@ struct BodyHashCache {
 
         /// - Parameters:
         ///   - key: the canonicalization and `l=`.
-        ///   - bufferCapacity: the body size when known, so a small body does not get a 16 KiB buffer.
+        ///   - bufferCapacity: the body size when known, so a small body does not get a 64 KiB buffer.
         init(_ key: Key, bufferCapacity: Int? = nil) {
             self.key = key
             self.canonicalizer = BodyCanonicalizer(key.algorithm, limit: key.limit, bufferCapacity: bufferCapacity)
