@@ -1,5 +1,4 @@
 import CDKIMOpenSSL
-import Synchronization
 
 /// Owns one OpenSSL `EVP_PKEY` and holds every C call DKIM keys need.
 ///
@@ -14,7 +13,7 @@ final class EVPKey: @unchecked Sendable {
     /// pool while it sits here. Setting one up costs about as much as the verification of a small message outside
     /// the modular exponentiation, and a cached key verifies many messages; `EVP_PKEY_verify` leaves a context
     /// ready for the next call.
-    private let verifyContexts = Mutex<[PooledContext]>([])
+    private let verifyContexts = LockedValue<[PooledContext]>([])
     /// The most contexts kept: one per concurrently verifying thread is enough.
     private static let maximumPooledContexts = 16
 

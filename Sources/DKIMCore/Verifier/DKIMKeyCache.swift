@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Parsed key records and decoded public keys, shared by the verifications of a batch.
 ///
 /// Decoding an RSA public key through OpenSSL 3 costs far more than verifying a signature with it (hundreds of
@@ -40,7 +38,7 @@ public final class DKIMKeyCache: Sendable {
         var keys: [KeyName: DKIMPublicKey] = [:]
     }
 
-    private let tables = Mutex(Tables())
+    private let tables = LockedValue(Tables())
 
     /// Creates an empty cache.
     /// - Parameter maxEntries: the most records kept; values below 1 count as 1.
