@@ -137,7 +137,11 @@ extension FuzzTargets {
               "\(evaluation.dnsLookups) DNS-querying terms evaluated")
         check(evaluation.explanation == nil || evaluation.result == .fail, "an explanation without fail")
         check(SPFResult(rawValue: evaluation.result.rawValue) == evaluation.result, "result outside the seven")
-        check(report.lookupChain.count <= SPFLint.maxRecords + 1, "lint followed \(report.lookupChain.count) records")
+        // The chain lists every DNS-querying term of every record followed (at most SPFLint.maxRecords records,
+        // each taken from the input), so it is bounded by the records times the input's length.
+        check(report.dnsLookupCount == report.lookupChain.count, "lookup count and chain disagree")
+        check(report.lookupChain.count <= (SPFLint.maxRecords + 1) * input.count,
+              "lint chain of \(report.lookupChain.count) terms from \(input.count) input bytes")
     }
 
     static func v6(_ last: UInt8) -> [UInt8] { [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [last] }
