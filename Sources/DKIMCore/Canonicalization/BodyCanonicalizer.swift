@@ -148,6 +148,12 @@ public struct BodyCanonicalizer: Sendable {
                 sink.write(UnsafeRawBufferPointer(start: from, count: remaining))
                 return
             }
+            if remaining <= BodyCanonicalizer.inlineCopySize, capacity - used >= remaining {
+                // A short run (the text between two changes): copied here, a `memcpy` call costs more.
+                BodyCanonicalizer.copyShort(base + used, from, remaining)
+                used += remaining
+                return
+            }
             while remaining > 0 {
                 if used == capacity { flush(&sink) }
                 let take = min(remaining, capacity - used)
@@ -209,6 +215,36 @@ public struct BodyCanonicalizer: Sendable {
             guard used > 0 else { return }
             sink.write(UnsafeRawBufferPointer(start: base, count: used))
             used = 0
+        }
+    }
+
+    /// Runs at most this long are copied by ``copyShort(_:_:_:)``.
+    private static let inlineCopySize = 256
+
+    /// Copies `count` bytes (at most ``inlineCopySize``) 16 at a time, the last 16 overlapping; reads and writes
+    /// stay inside the two ranges.
+    @inline(__always)
+    private static func copyShort(_ target: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ count: Int) {
+        typealias Block = SIMD16<UInt8>
+        if count >= Block.scalarCount {
+            var offset = 0
+            while offset &+ Block.scalarCount < count {
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: Block.self),
+                                  toByteOffset: offset, as: Block.self)
+                offset &+= Block.scalarCount
+            }
+            let last = count &- Block.scalarCount
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: Block.self),
+                              toByteOffset: last, as: Block.self)
+        } else if count >= 8 {
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self),
+                              toByteOffset: count &- 8, as: UInt64.self)
+        } else {
+            for offset in 0..<count {
+                target.storeBytes(of: source.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset,
+                                  as: UInt8.self)
+            }
         }
     }
 
