@@ -3,6 +3,7 @@
 #
 #   Benchmarks/callgrind.sh [OP ALG CANON SIZE COUNT]...
 #   e.g. Benchmarks/callgrind.sh verify rsa relaxed-relaxed 2000 200 sign ed relaxed-relaxed 2000 200
+#   NO_BUILD=1 skips the release build (measure the objects already built).
 #
 # For each cell: runs the harness with 0 and COUNT operations and prints (Ir(COUNT) - Ir(0)) / COUNT, split into
 # instructions in libcrypto (the floor) and everywhere else (ours, the Swift runtime, libc). Output files stay in
@@ -12,7 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${CALLGRIND_DIR:-/tmp/dkim-callgrind}
 mkdir -p "$out"
 cd "$root"
-swift build -c release --product dkimtool >/dev/null
+[ -n "${NO_BUILD:-}" ] || swift build -c release --product dkimtool >/dev/null
 bin=$(swift build -c release --show-bin-path)
 [ -f "$out/corpus/txt-records" ] || "$bin/dkimtool" bench --seconds 0.01 --rounds 1 --sizes 2000,20000,200000,2000000 \
     --operations sign --algorithms ed25519-sha256 --corpus "$out/corpus" >/dev/null

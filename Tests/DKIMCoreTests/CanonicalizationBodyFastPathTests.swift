@@ -91,4 +91,37 @@ import Testing
             }
         }
     }
+
+    /// Text lines (long enough for the 32-byte block scan) joined by the changes the relaxed run makes in place:
+    /// WSP runs between words, WSP before CR LF, empty and WSP-only lines, lines starting with WSP, WSP before a
+    /// bare CR; every `l=` from 0 to past the end, one-shot and cut in three, against the model.
+    @Test func inLineChangesHonourEveryLimit() throws {
+        let word = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        let joints: [[UInt8]] = [
+            [ASCII.space, ASCII.space], [ASCII.tab], [ASCII.space, ASCII.tab, ASCII.space],
+            [ASCII.space, ASCII.cr, ASCII.lf], [ASCII.tab, ASCII.space, ASCII.cr, ASCII.lf],
+            [ASCII.cr, ASCII.lf, ASCII.cr, ASCII.lf], [ASCII.cr, ASCII.lf, ASCII.space, ASCII.cr, ASCII.lf],
+            [ASCII.cr, ASCII.lf, ASCII.tab], [ASCII.cr, ASCII.lf, ASCII.space, ASCII.space],
+            [ASCII.space, ASCII.cr], [ASCII.cr, ASCII.lf, ASCII.cr, ASCII.lf, ASCII.tab, ASCII.cr, ASCII.lf],
+            [ASCII.space, ASCII.lf], [ASCII.cr, ASCII.lf],
+        ]
+        var random = SplitMix64(seed: 0x1A11_0E00)
+        for round in 0..<40 {
+            var input: [UInt8] = []
+            for _ in 0..<6 {
+                input += word[..<(20 + Int(random.next() % 16))]
+                input += joints[Int(random.next() % UInt64(joints.count))]
+            }
+            let expected = Self.relaxedModel(input)
+            #expect(Canonicalization.canonicalizeBody(input, .relaxed) == expected, "round \(round) \(input)")
+            let cuts = [Int(random.next() % UInt64(input.count + 1)), Int(random.next() % UInt64(input.count + 1))]
+            let low = cuts.min() ?? 0, high = cuts.max() ?? 0
+            for limit in 0...(expected.count + 2) {
+                let streamed = try CanonicalizationBodyTests.stream(
+                    [input[..<low], input[low..<high], input[high...]], .relaxed, limit: limit)
+                #expect(streamed.output == Array(expected.prefix(limit)), "round \(round) l=\(limit)")
+                #expect(streamed.canonicalizer.canonicalLength == expected.count, "round \(round) l=\(limit)")
+            }
+        }
+    }
 }

@@ -92,6 +92,16 @@ import Testing
         #expect(throws: DKIMError(.invalidOption, "")) { try DKIMSigner(options: options) }
     }
 
+    /// t= and x= are 1*12DIGIT with x= after t= (RFC 6376 §3.5); a clock outside that range is refused per message.
+    @Test(arguments: [Int64(-1), 1_000_000_000_000])
+    func refusesATimestampThatCannotBeWritten(_ now: Int64) throws {
+        var options = try Self.options()
+        options.includeTimestamp = true
+        options.clock = { now }
+        let signer = try DKIMSigner(options: options)
+        #expect(throws: DKIMError(.invalidOption, "")) { try signer.signatureField(for: Self.message) }
+    }
+
     @Test(arguments: ["user@example.com", "@example.com", "@mail.example.com", "@MAIL.Example.COM"])
     func acceptsAnIdentityInTheDomain(_ identity: String) throws {
         var options = try Self.options()

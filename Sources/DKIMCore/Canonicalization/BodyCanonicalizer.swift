@@ -148,6 +148,12 @@ public struct BodyCanonicalizer: Sendable {
                 sink.write(UnsafeRawBufferPointer(start: from, count: remaining))
                 return
             }
+            if remaining <= BodyCanonicalizer.inlineCopySize, capacity - used >= remaining {
+                // A short run (the text between two changes): copied here, a `memcpy` call costs more.
+                BodyCanonicalizer.copyShort(base + used, from, remaining)
+                used += remaining
+                return
+            }
             while remaining > 0 {
                 if used == capacity { flush(&sink) }
                 let take = min(remaining, capacity - used)
@@ -173,12 +179,20 @@ public struct BodyCanonicalizer: Sendable {
 
         mutating func emitCRLFs<Sink: ByteSink>(_ count: Int, _ sink: inout Sink) {
             var left = count
+            // The common case: CRLFs into the buffer without a copy call.
+            while left > 0, used + 2 <= capacity, total + 2 <= limit {
+                base.storeBytes(of: ASCII.cr, toByteOffset: used, as: UInt8.self)
+                base.storeBytes(of: ASCII.lf, toByteOffset: used + 1, as: UInt8.self)
+                used += 2
+                total += 2
+                left -= 1
+            }
+            guard left > 0 else { return }
             let pair: [UInt8] = ASCII.crlf
             pair.withUnsafeBytes { crlf in
                 guard let crlfBase = crlf.baseAddress else { return }
                 while left > 0 {
                     if used + 2 <= capacity, total + 2 <= limit {
-                        // The common case: one CRLF into the buffer without a copy call.
                         base.storeBytes(of: ASCII.cr, toByteOffset: used, as: UInt8.self)
                         base.storeBytes(of: ASCII.lf, toByteOffset: used + 1, as: UInt8.self)
                         used += 2
@@ -201,6 +215,36 @@ public struct BodyCanonicalizer: Sendable {
             guard used > 0 else { return }
             sink.write(UnsafeRawBufferPointer(start: base, count: used))
             used = 0
+        }
+    }
+
+    /// Runs at most this long are copied by ``copyShort(_:_:_:)``.
+    private static let inlineCopySize = 256
+
+    /// Copies `count` bytes (at most ``inlineCopySize``) 16 at a time, the last 16 overlapping; reads and writes
+    /// stay inside the two ranges.
+    @inline(__always)
+    private static func copyShort(_ target: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ count: Int) {
+        typealias Block = SIMD16<UInt8>
+        if count >= Block.scalarCount {
+            var offset = 0
+            while offset &+ Block.scalarCount < count {
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: Block.self),
+                                  toByteOffset: offset, as: Block.self)
+                offset &+= Block.scalarCount
+            }
+            let last = count &- Block.scalarCount
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: Block.self),
+                              toByteOffset: last, as: Block.self)
+        } else if count >= 8 {
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self),
+                              toByteOffset: count &- 8, as: UInt64.self)
+        } else {
+            for offset in 0..<count {
+                target.storeBytes(of: source.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset,
+                                  as: UInt8.self)
+            }
         }
     }
 
@@ -375,42 +419,68 @@ public struct BodyCanonicalizer: Sendable {
         return ~(((x & lows) &+ lows) | x | lows)
     }
 
-    /// Skips whole 16-byte blocks that a run inside a non-empty line copies unchanged; returns a point at or
-    /// before the first byte that may need work (or the last byte of the last clean block, near the end of the
-    /// input), for the exact eight-byte scan of ``skipCanonicalRun(_:from:end:)`` to take over.
+    /// Marks the bytes of the 16-byte block at `index` that may need work (see ``findFlaggedByte(_:from:end:)``).
+    @inline(__always)
+    private static func flaggedLanes(_ input: UnsafeRawPointer, _ index: Int) -> SIMD16<UInt8> {
+        typealias Block = SIMD16<UInt8>
+        let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+        let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
+        let currentLow = current .<= Block(repeating: ASCII.space)
+        let nextLow = next .<= Block(repeating: ASCII.space)
+        let isCR = current .== Block(repeating: ASCII.cr)
+        let nextLF = next .== Block(repeating: ASCII.lf)
+        let flagged = (current .== Block(repeating: ASCII.tab)) .| (isCR .& .!nextLF)
+            .| (currentLow .& nextLow .& .!(isCR .& nextLF))
+        return unsafeBitCast(flagged, to: Block.self)
+    }
+
+    /// Whether a mask from ``flaggedLanes(_:_:)`` marks any lane (as two words: the generic `==` goes lane by lane).
+    @inline(__always)
+    private static func anyLane(_ mask: SIMD16<UInt8>) -> Bool {
+        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+        return words[0] | words[1] != 0
+    }
+
+    /// The lowest marked lane of a mask from ``flaggedLanes(_:_:)``; the mask must have one.
+    @inline(__always)
+    private static func firstLane(_ mask: SIMD16<UInt8>) -> Int {
+        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+        return words[0] != 0 ? words[0].trailingZeroBitCount / 8 : 8 &+ words[1].trailingZeroBitCount / 8
+    }
+
+    /// Skips 16-byte blocks that a run inside a non-empty line copies unchanged, 32 bytes per step, and returns
+    /// the exact offset of the first flagged byte (`found`), or, near the end of the input, a point at or before
+    /// the first byte that may need work, for the exact eight-byte scan of ``skipCanonicalRun(_:from:end:)``.
     ///
-    /// A block is clean when it holds no HTAB, no CR that is not followed by LF, and no two neighbouring bytes
-    /// that are both SP, HTAB, CR or LF (found as "at most 0x20"), other than CR LF. That flags every byte the
-    /// exact rule flags (a SP before SP/HTAB/CR; a CR LF before SP/HTAB/CR is flagged one byte late, at its LF,
-    /// hence the step back), plus a few harmless extras (other control bytes). Text lines hold such a byte
+    /// A byte is flagged when it is a HTAB, a CR not followed by LF, or one of two neighbouring bytes that are
+    /// both SP, HTAB, CR or LF (found as "at most 0x20"), other than a CR before its LF. That flags every place the
+    /// exact rule needs work, at the byte itself (a SP before SP/HTAB/CR) or at the LF of a CR LF that is followed
+    /// by SP/HTAB/CR, plus a few harmless extras (other control bytes, a bare LF). Text lines hold such a byte
     /// every hundred bytes or so, so most blocks are skipped here, with about one instruction per byte.
     @inline(__always)
-    private static func skipCanonicalBlocks(_ input: UnsafeRawPointer, from: Int, end: Int) -> Int {
-        typealias Block = SIMD16<UInt8>
-        let spaces = Block(repeating: ASCII.space), tabs = Block(repeating: ASCII.tab)
-        let crs = Block(repeating: ASCII.cr), lfs = Block(repeating: ASCII.lf)
+    private static func findFlaggedByte(_ input: UnsafeRawPointer, from: Int, end: Int) -> (index: Int, found: Bool) {
+        let width = SIMD16<UInt8>.scalarCount
         var index = from
-        // Each step reads one byte past its block. Wrapping arithmetic: `index` never exceeds `end` here, and
+        // Each step reads one byte past its blocks. Wrapping arithmetic: `index` never exceeds `end` here, and
         // overflow checks were a third of the loop's instructions.
-        let last = end &- (Block.scalarCount + 1)
-        while index <= last {
-            let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
-            let next = input.loadUnaligned(fromByteOffset: index + 1, as: Block.self)
-            let currentLow = current .<= spaces
-            let nextLow = next .<= spaces
-            let crLF = (current .== crs) .& (next .== lfs)
-            let bareCR = (current .== crs) .& .!(next .== lfs)
-            let flagged = (current .== tabs) .| bareCR .| (currentLow .& nextLow .& .!crLF)
-            // Any lane set: the mask's 16 bytes seen as two words (cheaper than the generic any()).
-            let words = unsafeBitCast(flagged, to: SIMD2<UInt64>.self)
-            if words[0] | words[1] != 0 {
-                let lane = words[0] != 0 ? words[0].trailingZeroBitCount / 8 : 8 + words[1].trailingZeroBitCount / 8
-                return max(from, index &+ lane &- 1)
+        let lastPair = end &- (2 &* width &+ 1)
+        while index <= lastPair {
+            let first = flaggedLanes(input, index)
+            let second = flaggedLanes(input, index &+ width)
+            // Any lane set, for both blocks at once.
+            if anyLane(first | second) {
+                if anyLane(first) { return (index &+ firstLane(first), true) }
+                return (index &+ width &+ firstLane(second), true)
             }
-            index &+= Block.scalarCount
+            index &+= 2 &* width
+        }
+        if index <= end &- (width &+ 1) {
+            let mask = flaggedLanes(input, index)
+            if anyLane(mask) { return (index &+ firstLane(mask), true) }
+            index &+= width
         }
         // A CR in the last lane was judged without the byte after its LF: let the exact scan look at it again.
-        return max(from, index &- 1)
+        return (max(from, index &- 1), false)
     }
 
     /// Skips, eight bytes at a time, bytes that a run inside a non-empty line copies unchanged; returns the offset
@@ -524,36 +594,135 @@ public struct BodyCanonicalizer: Sendable {
                 continue
             }
             beginRelaxedContent(&output, &sink)
-            // Extend a run that is already canonical: content, single SPs between content, and CRLFs ending a
-            // line with content when the next line starts with content. Stop before anything that needs work.
-            let runStart = index
-            index += 1
-            while true {
-                index = BodyCanonicalizer.skipCanonicalBlocks(input, from: index, end: count)
-                index = BodyCanonicalizer.skipCanonicalRun(input, from: index, end: count)
-                index = BodyCanonicalizer.nextRelaxedSpecial(input, from: index, end: count)
-                if index + 1 >= count { break }
-                let special = input.load(fromByteOffset: index, as: UInt8.self)
-                let after = input.load(fromByteOffset: index + 1, as: UInt8.self)
-                if special == ASCII.space {
-                    if BodyCanonicalizer.isRelaxedContent(after) {
-                        index += 2
+            index = extendRelaxedRun(input, from: index, count, &output, &sink)
+        }
+    }
+
+    /// The offset just past the white space starting at `from`, or `count`.
+    @inline(__always)
+    private static func skipWSP(_ input: UnsafeRawPointer, from: Int, _ count: Int) -> Int {
+        var index = from
+        while index < count, ASCII.isWSP(input.load(fromByteOffset: index, as: UInt8.self)) { index += 1 }
+        return index
+    }
+
+    /// Copies a stretch of the body that starts with content inside a non-empty line, making the common changes
+    /// on the way without leaving the loop: a WSP run between content becomes one SP, WSP before CR LF is
+    /// dropped, and empty (or white-space-only) lines before a content line are written as CR LF pairs. Returns
+    /// where the general state machine of ``processRelaxed(_:_:_:_:)`` takes over, with the state set to match:
+    /// at the end of the input, at a line that may be trailing, or at any case this loop leaves to it (a WSP run
+    /// or a CR cut by the end of the chunk, a bare CR after white space at the start of a line).
+    private mutating func extendRelaxedRun<Sink: ByteSink>(_ input: UnsafeRawPointer, from start: Int, _ count: Int,
+                                                           _ output: inout Output, _ sink: inout Sink) -> Int {
+        // Bytes [runStart, index) are canonical and not yet written.
+        var runStart = start
+        var index = start + 1
+        // After a change the next byte is known to be content or CR, so the scanners are skipped once.
+        var scan = true
+        while true {
+            if scan {
+                let block = BodyCanonicalizer.findFlaggedByte(input, from: index, end: count)
+                if block.found {
+                    let byte = input.load(fromByteOffset: block.index, as: UInt8.self)
+                    if byte == ASCII.lf {
+                        // The LF of a CR LF followed by SP, HTAB or CR: the line end is looked at from its CR
+                        // (the CR is inside the run: a run never starts at the LF of a CR LF). A bare LF is content.
+                        guard input.load(fromByteOffset: block.index - 1, as: UInt8.self) == ASCII.cr else {
+                            index = block.index + 1
+                            continue
+                        }
+                        index = block.index - 1
+                    } else if byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr {
+                        index = block.index
+                    } else {
+                        // Another control byte next to a low byte: content.
+                        index = block.index + 1
                         continue
                     }
+                } else {
+                    index = BodyCanonicalizer.skipCanonicalRun(input, from: block.index, end: count)
+                    index = BodyCanonicalizer.nextRelaxedSpecial(input, from: index, end: count)
+                }
+            }
+            scan = true
+            if index + 1 >= count { break }
+            let special = input.load(fromByteOffset: index, as: UInt8.self)
+            let after = input.load(fromByteOffset: index + 1, as: UInt8.self)
+            if special == ASCII.cr {
+                guard after == ASCII.lf else {
+                    // A bare CR is content.
+                    index += 1
+                    continue
+                }
+                let lineStart = index + 2
+                guard lineStart < count else {
+                    index = lineStart
+                    inLine = false
                     break
                 }
-                if special == ASCII.cr && after == ASCII.lf {
-                    index += 2
-                    if index < count,
-                       BodyCanonicalizer.isRelaxedContent(input.load(fromByteOffset: index, as: UInt8.self)) {
-                        continue
-                    }
-                    inLine = false
+                if BodyCanonicalizer.isRelaxedContent(input.load(fromByteOffset: lineStart, as: UInt8.self)) {
+                    index = lineStart
+                    continue
                 }
-                break
+                // The line ended; the next ones are empty, white space only, or start with white space.
+                output.emit(input + runStart, lineStart - runStart, &sink)
+                var next = lineStart
+                var emptyLines = 0
+                var contentAt = next
+                while true {
+                    contentAt = BodyCanonicalizer.skipWSP(input, from: next, count)
+                    guard contentAt + 1 < count,
+                          input.load(fromByteOffset: contentAt, as: UInt8.self) == ASCII.cr,
+                          input.load(fromByteOffset: contentAt + 1, as: UInt8.self) == ASCII.lf else { break }
+                    emptyLines += 1
+                    next = contentAt + 2
+                }
+                guard contentAt < count,
+                      BodyCanonicalizer.isRelaxedContent(input.load(fromByteOffset: contentAt, as: UInt8.self))
+                else {
+                    // Possibly trailing, or cut by the chunk: the state machine goes on from the line start.
+                    inLine = false
+                    pendingEmptyLines += emptyLines
+                    return next
+                }
+                if emptyLines > 0 { output.emitCRLFs(emptyLines, &sink) }
+                if contentAt > next { output.emitByte(ASCII.space, &sink) }
+                runStart = contentAt
+                index = contentAt + 1
+                continue
             }
-            output.emit(input + runStart, index - runStart, &sink)
+            if special == ASCII.space, BodyCanonicalizer.isRelaxedContent(after) {
+                index += 2
+                continue
+            }
+            // A run of SP / HTAB inside the line.
+            let end = BodyCanonicalizer.skipWSP(input, from: index + 1, count)
+            guard end < count else { break }
+            let byte = input.load(fromByteOffset: end, as: UInt8.self)
+            if byte == ASCII.cr {
+                guard end + 1 < count else { break }
+                if input.load(fromByteOffset: end + 1, as: UInt8.self) == ASCII.lf {
+                    // White space before CR LF is dropped; the CR LF is looked at next, without a scan.
+                    output.emit(input + runStart, index - runStart, &sink)
+                    runStart = end
+                    index = end
+                    scan = false
+                    continue
+                }
+                // Before a bare CR (content) the run is one SP.
+            }
+            if special == ASCII.space {
+                // Keep the first SP, drop the rest of the run.
+                output.emit(input + runStart, index + 1 - runStart, &sink)
+            } else {
+                output.emit(input + runStart, index - runStart, &sink)
+                output.emitByte(ASCII.space, &sink)
+            }
+            runStart = end
+            index = end + 1
         }
+        output.emit(input + runStart, index - runStart, &sink)
+        return index
     }
 }
 

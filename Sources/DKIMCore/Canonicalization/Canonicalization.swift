@@ -112,14 +112,14 @@ extension Canonicalization {
             // Written through a buffer pointer into room made up front (the canonical field is never longer than
             // name, colon, raw bytes and CRLF), then cut to length: appending byte by byte was most of the cost.
             let start = output.count
-            let room = field.name.count + 1 + raw.count + 2
+            let room = field.nameEnd + 1 + raw.count + 2
             output.append(contentsOf: repeatElement(0, count: room))
             let written = output.withUnsafeMutableBufferPointer { out in
                 raw.withUnsafeBufferPointer { input in
                     var cursor = start
                     // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
-                    for byte in field.name {
-                        out[cursor] = ASCII.lowercased(byte)
+                    for index in 0..<field.nameEnd {
+                        out[cursor] = ASCII.lowercased(input[index])
                         cursor += 1
                     }
                     out[cursor] = ASCII.colon

@@ -34,7 +34,7 @@ enum HeaderHash {
                 raw.removeSubrange(removed)
                 // Only value bytes and the folding white space around them go: the name and the colon stay where
                 // they were, and no line break is left without the white space that continues it.
-                field = HeaderField(validatedRaw: raw, nameEnd: signatureField.name.count,
+                field = HeaderField(validatedRaw: raw, nameEnd: signatureField.nameEnd,
                                     colonIndex: signatureField.colonIndex)
             }
         }

@@ -5,15 +5,24 @@
 public struct HeaderField: Sendable, Equatable {
     /// The field name as written in the message, case kept, without the colon and without any white space
     /// the obsolete syntax allows before the colon (RFC 5322 §4.5.8, `obs-optional`).
-    public let name: [UInt8]
+    ///
+    /// Made from ``raw`` on each use: a field keeps one array, not three (allocation was a fifth of the cost of
+    /// verifying a small message).
+    public var name: [UInt8] { Array(raw[0..<nameEnd]) }
     /// The whole field exactly as in the message: name, colon, value with every fold, and the terminating CRLF.
     ///
     /// The CRLF is missing only when the field is the last line of a message that ends without one.
     public let raw: [UInt8]
     /// The field name lowercased (ASCII only); header field names are case-insensitive (RFC 5322 §1.2.2).
-    public let lowercasedName: String
+    ///
+    /// Made from ``raw`` on each use, like ``name``.
+    public var lowercasedName: String {
+        String(decoding: raw[0..<nameEnd].map(ASCII.lowercased), as: UTF8.self)
+    }
     /// The offset in ``raw`` of the colon that ends the name.
     public let colonIndex: Int
+    /// The length of the name at the start of ``raw``.
+    let nameEnd: Int
 
     /// Parses one header field from its raw bytes.
     ///
@@ -31,11 +40,9 @@ public struct HeaderField: Sendable, Equatable {
 
     /// Builds a field from bytes the header parser has already validated.
     init(validatedRaw raw: [UInt8], nameEnd: Int, colonIndex: Int) {
-        let name = Array(raw[0..<nameEnd])
-        self.name = name
         self.raw = raw
+        self.nameEnd = nameEnd
         self.colonIndex = colonIndex
-        self.lowercasedName = String(decoding: name.map(ASCII.lowercased), as: UTF8.self)
     }
 
     /// The field value: every byte after the colon, folds included, without the terminating CRLF.
@@ -62,9 +69,11 @@ public struct HeaderField: Sendable, Equatable {
     /// comparing `String`s cost over a hundred instructions a pair.
     @inline(__always)
     func hasName(lowercasedBytes lowercased: [UInt8]) -> Bool {
-        guard name.count == lowercased.count else { return false }
-        for index in 0..<lowercased.count where ASCII.lowercased(name[index]) != lowercased[index] { return false }
-        return true
+        guard nameEnd == lowercased.count else { return false }
+        return raw.withUnsafeBufferPointer { bytes in
+            for index in 0..<nameEnd where ASCII.lowercased(bytes[index]) != lowercased[index] { return false }
+            return true
+        }
     }
 
     /// The UTF-8 bytes of `name` with ASCII letters lowercased, for ``hasName(lowercasedBytes:)``.

@@ -219,6 +219,25 @@ public struct DKIMSignature: Sendable, Equatable {
         self = parsed
     }
 
+    /// Creates a signature from parts a signer has already checked, without rendering it and parsing it back.
+    ///
+    /// ``DKIMSigner`` runs the validating initialiser once, when it is created, over its options (domain,
+    /// selector, identity, `h=`, canonicalization, algorithm); the parts that change from message to message
+    /// (`bh=`, `l=`, `t=`, `x=`, the default `h=`) are well formed by construction, and ``SigningStream`` checks
+    /// `t=` and `x=` against the RFC 6376 §3.5 rules itself. ``tags`` is empty and ``signatureValueRange`` is
+    /// `0..<0`: the value is only rendered, never blanked.
+    init(
+        checkedForSigning algorithm: SignatureAlgorithm, bodyHash: [UInt8], canonicalization: Canonicalization,
+        domain: String, signedHeaders: [String], identity: String?, bodyLength: Int?, selector: String,
+        timestamp: Int64?, expiration: Int64?
+    ) {
+        self.init(
+            version: 1, algorithm: algorithm, signature: [], bodyHash: bodyHash, canonicalization: canonicalization,
+            domain: domain, signedHeaders: signedHeaders, identity: identity, bodyLength: bodyLength,
+            queryMethods: ["dns/txt"], selector: selector, timestamp: timestamp, expiration: expiration,
+            copiedHeaders: nil, tags: TagList(), signatureValueRange: 0..<0)
+    }
+
     private init(
         version: Int, algorithm: SignatureAlgorithm, signature: [UInt8], bodyHash: [UInt8],
         canonicalization: Canonicalization, domain: String, signedHeaders: [String], identity: String?,

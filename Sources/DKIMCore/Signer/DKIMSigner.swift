@@ -18,6 +18,7 @@ public struct DKIMSigner: Sendable {
     ///   the identity is outside the domain, or the `h=` list lacks From.
     public init(options: SignOptions) throws {
         try SignerValidation.validate(options)
+        try SignerValidation.validateRendering(options)
         self.options = options
     }
 
@@ -101,9 +102,11 @@ public struct SigningStream: Sendable {
         let now = options.clock()
         let timestamp: Int64? = options.includeTimestamp ? now : nil
         let expiration = options.expiresAfter.map { (timestamp ?? now) + $0 }
-        var signature = try DKIMSignature(
-            algorithm: options.key.type == .ed25519 ? .ed25519SHA256 : .rsaSHA256,
-            signature: [],
+        try SignerValidation.validateTimes(timestamp: timestamp, expiration: expiration)
+        // The options were rendered and parsed back once, when the signer was made; here the field is built
+        // from them and this message's bh=, l=, t=, x= and h= without another round trip.
+        var signature = DKIMSignature(
+            checkedForSigning: options.key.type == .ed25519 ? .ed25519SHA256 : .rsaSHA256,
             bodyHash: bodyHash,
             canonicalization: options.canonicalization,
             domain: options.domain,
@@ -116,8 +119,11 @@ public struct SigningStream: Sendable {
         )
 
         // RFC 6376 §5.4.2 / §3.7: the selected fields, then this field with an empty b= and no final CRLF.
+        let unsigned = signature.headerField()
+        let nameEnd = DKIMSignature.fieldName.utf8.count
         let digest = try HeaderHash.digest(signedNames: signedNames, headers: headers,
-                                           signatureField: try HeaderField(raw: signature.headerField()),
+                                           signatureField: HeaderField(validatedRaw: unsigned, nameEnd: nameEnd,
+                                                                       colonIndex: nameEnd),
                                            blanking: nil, algorithm: options.canonicalization.header)
         do {
             signature.signature = try options.key.signature(forDigest: digest)

@@ -35,5 +35,36 @@ enum SignerValidation {
             throw DKIMError(.invalidOption, "The expiry must be a positive number of seconds.")
         }
     }
-}
 
+    /// Renders a signature made from the options and parses it back, once per signer: the signer then builds
+    /// each message's field from the same parts without the round trip, and still writes only what verifiers read.
+    static func validateRendering(_ options: SignOptions) throws(DKIMError) {
+        let sampleTime: Int64 = 1_000_000_000
+        _ = try DKIMSignature(
+            algorithm: options.key.type == .ed25519 ? .ed25519SHA256 : .rsaSHA256,
+            bodyHash: [UInt8](repeating: 0, count: 32),
+            canonicalization: options.canonicalization,
+            domain: options.domain,
+            signedHeaders: options.signedHeaders ?? ["from"],
+            identity: options.identity,
+            bodyLength: options.includeBodyLength ? 0 : nil,
+            selector: options.selector,
+            timestamp: options.includeTimestamp ? sampleTime : nil,
+            expiration: options.expiresAfter.map { sampleTime + min($0, 1_000_000) }
+        )
+    }
+
+    /// The RFC 6376 §3.5 rules for `t=` and `x=` (1*12DIGIT, `x=` after `t=`) on one message's values.
+    static func validateTimes(timestamp: Int64?, expiration: Int64?) throws(DKIMError) {
+        let largest: Int64 = 999_999_999_999
+        if let timestamp, !(0...largest).contains(timestamp) {
+            throw DKIMError(.invalidOption, "The clock gave \(timestamp), which t= cannot hold (RFC 6376 §3.5).")
+        }
+        if let expiration, !(0...largest).contains(expiration) {
+            throw DKIMError(.invalidOption, "The expiry \(expiration) cannot be written as x= (RFC 6376 §3.5).")
+        }
+        if let timestamp, let expiration, expiration <= timestamp {
+            throw DKIMError(.invalidOption, "x=\(expiration) is not after t=\(timestamp) (RFC 6376 §3.5).")
+        }
+    }
+}

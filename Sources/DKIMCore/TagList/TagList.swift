@@ -28,6 +28,11 @@ public struct TagList: Sendable, Equatable {
     /// The tags in the order they appear.
     public let tags: [Tag]
 
+    /// An empty list, for a signature built by a signer rather than parsed.
+    init() {
+        self.tags = []
+    }
+
     /// The first tag with this name, or nil.
     public subscript(name: String) -> Tag? { tags.first { $0.name == name } }
 
