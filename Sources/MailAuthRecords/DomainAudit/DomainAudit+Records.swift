@@ -63,6 +63,8 @@ extension DomainAudit {
     static func mxItems(domain: String, resolver: some DNSQuerying) async -> [DomainAuditItem] {
         let requirement = "RFC 5321 §5.1: receivers check that the sender's domain can receive mail (bounces, "
             + "replies); many reject mail from a domain without MX or address records."
+        let publishMX = DomainAuditFix(action: "Publish an MX record naming the server that receives your mail, "
+            + "e.g. \(domain). MX 10 mail.\(domain).")
         switch await resolver.query(domain, type: .mx) {
         case .answers(let records):
             let exchanges = records.compactMap { record -> (UInt16, String)? in
@@ -90,16 +92,14 @@ extension DomainAudit {
                     message: "\(domain) has no MX record; mail to it goes to its address record (RFC 5321 §5.1), "
                         + "which works only if that host runs a mail server.",
                     requirement: requirement,
-                    fix: DomainAuditFix(action: "Publish an MX record naming the server that receives your mail, "
-                        + "e.g. \(domain). MX 10 mail.\(domain)."), name: domain)]
+                    fix: publishMX, name: domain)]
             case .some(false):
                 return [DomainAuditItem(
                     id: "mx-missing", area: .mx, status: .fail, blocking: true,
                     message: "\(domain) has neither an MX nor an address record: it cannot receive bounces or "
                         + "replies, and receivers reject mail from such domains.",
                     requirement: requirement,
-                    fix: DomainAuditFix(action: "Publish an MX record naming the server that receives your mail, "
-                        + "e.g. \(domain). MX 10 mail.\(domain)."), name: domain)]
+                    fix: publishMX, name: domain)]
             case .none:
                 return [mxTemporary(domain)]
             }
