@@ -126,6 +126,19 @@ struct DomainAuditTests {
         #expect(wrongKey.items.first?.fix?.recordName == "mail._domainkey.example.com")
     }
 
+    @Test func findingsAboutAnIncludedRecordDoNotShowTheTopRecord() async {
+        let report = await Self.audit([
+            "example.com": [Self.txt("v=spf1 include:spf.example.com ?all"),
+                            .mx(preference: 10, exchange: "mx.example.com")],
+            "spf.example.com": [Self.txt("v=spf1 ptr -all")],
+        ])
+        let ptr = report.items.first { $0.id == "spf-ptr" }
+        #expect(ptr?.message.contains("spf.example.com") == true)
+        #expect(ptr?.found == nil)
+        let neutral = report.items.first { $0.id == "spf-neutral-all" }
+        #expect(neutral?.found == "v=spf1 include:spf.example.com ?all")
+    }
+
     @Test func temporaryFailuresDoNotBlock() async {
         let report = await Self.audit(timeouts: ["mail._domainkey.example.com"])
         #expect(report.items.first?.id == "dkim-dns-temporary-failure")

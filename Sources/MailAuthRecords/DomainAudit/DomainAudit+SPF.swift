@@ -57,6 +57,7 @@ extension DomainAudit {
     ) async -> [DomainAuditItem] {
         let requirement = DomainAuditRequirement.spfOrDKIM + " " + DomainAuditRequirement.bulkSenders
         var items: [DomainAuditItem] = []
+        let topRecordCodes: Set<String> = ["spf-pass-all", "spf-neutral-all", "spf-no-all", "spf-too-many-lookups"]
         for finding in report.findings {
             var status: DomainAuditStatus
             switch finding.severity {
@@ -110,7 +111,10 @@ extension DomainAudit {
             }
             items.append(DomainAuditItem(
                 id: finding.code, area: .spf, status: status, blocking: status == .fail, message: finding.message,
-                requirement: itemRequirement, fix: fix, name: domain, found: report.record))
+                requirement: itemRequirement, fix: fix, name: domain,
+                // Findings about an included record (ptr, syntax, missing include) name that record's domain in
+                // their message; the top record is shown only with the findings that are about it.
+                found: topRecordCodes.contains(finding.code) ? report.record : nil))
         }
         if let record = report.record, !items.contains(where: { $0.status != .info }) {
             items.insert(DomainAuditItem(
