@@ -1,5 +1,6 @@
 #!/bin/sh
-# 1 core against 2 (or N) cores for `dkimtool sign --output-dir` over 1,000 2 KB messages, RSA-2048.
+# 1 core against 2 (or N) cores for `dkimtool sign --output-dir` over 1,000 2 KB messages, RSA-2048, then for
+# `dkimtool verify` over the 1,000 signed files (keys from --txt-records, so no DNS is timed).
 #
 #   Benchmarks/batch-speedup.sh [DKIMTOOL] [CORES]      (defaults: .build/release/dkimtool, 0,1)
 #
@@ -31,7 +32,19 @@ run() {
 for round in 1 2 3; do
     one=$(run 0 1)
     many=$(run "$cores" "$count")
-    echo "round $round: 1 core ${one} s, $count cores ${many} s, speedup $(echo "scale=2; $one / $many" | bc)"
+    echo "sign round $round: 1 core ${one} s, $count cores ${many} s, speedup $(echo "scale=2; $one / $many" | bc)"
+done
+verify() {
+    start=$(date +%s.%N)
+    taskset -c "$1" "$tool" verify --txt-records "$work/corpus/txt-records" --jobs "$2" --no-summary "$out"/*.eml \
+        >/dev/null
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc
+}
+for round in 1 2 3; do
+    one=$(verify 0 1)
+    many=$(verify "$cores" "$count")
+    echo "verify round $round: 1 core ${one} s, $count cores ${many} s, speedup $(echo "scale=2; $one / $many" | bc)"
 done
 echo "control: openssl speed rsa2048 sign/s, 1 process then $count:"
 openssl speed -seconds 2 rsa2048 2>/dev/null | tail -1
