@@ -75,18 +75,31 @@ final class EVPKey: @unchecked Sendable {
         return try EVPKey(taking: decoded).checkedPair()
     }
 
-    /// Checks that the private and public halves belong together (for RSA: n = p·q, d·e ≡ 1, CRT values), so
-    /// a damaged key file is refused instead of signing with a key whose published record would not verify.
+    /// Checks that the private and public halves belong together, so a damaged key file is refused instead of
+    /// signing with a key whose published record would not verify: one signature over a fixed digest, made with the
+    /// private half and checked with the public half (as every verifier will).
+    ///
+    /// Not `EVP_PKEY_pairwise_check`: for RSA, OpenSSL 3.0 runs primality tests on p and q there, about 40 ms for
+    /// a 2048-bit key, which was most of the run time of a one-message `dkimtool sign` and the serial part of a batch.
+    /// The signature test takes under half a millisecond and refuses exactly the keys whose signatures fail.
     private func checkedPair() throws -> EVPKey {
-        guard let context = EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil) else {
-            throw OpenSSLError.make(.cryptoFailure, "Could not create a key context")
+        let probe = [UInt8](repeating: 0x5A, count: 32)  // a SHA-256-sized digest; any fixed value does
+        let consistent: Bool
+        switch keyType {
+        case .rsa:
+            consistent = (try? rsaSign(digest: probe)).map { rsaVerify(signature: $0, digest: probe) } ?? false
+        case .ed25519:
+            consistent = (try? ed25519Sign(message: probe)).map { ed25519Verify(signature: $0, message: probe) }
+                ?? false
+        case nil:
+            // Not a DKIM key type: the caller refuses it by type; nothing to check here.
+            consistent = true
         }
-        defer { EVP_PKEY_CTX_free(context) }
-        guard EVP_PKEY_pairwise_check(context) == 1 else {
+        OpenSSLError.clear()
+        guard consistent else {
             throw OpenSSLError.make(.malformedKey, "The private key is inconsistent (its public and private parts "
                 + "do not match); the file is damaged")
         }
-        OpenSSLError.clear()
         return self
     }
 
