@@ -171,6 +171,22 @@ struct MboxSplitter: Sendable {
         bytes.starts(with: separator)
     }
 
+    /// The first bytes of the file at `path` (as many as an mbox separator has, fewer for a shorter file): enough
+    /// for ``looksLikeMbox(_:)``, without reading a whole chunk.
+    static func head(of path: String) throws -> [UInt8] {
+        let file = try MessageReader(path: path)
+        var head = [UInt8](repeating: 0, count: separator.count)
+        var filled = 0
+        while filled < head.count {
+            let count = try head.withUnsafeMutableBytes {
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        return Array(head[..<filled])
+    }
+
     /// Consumes a chunk; returns the messages it completed, in order.
     mutating func feed(_ chunk: some Collection<UInt8>) -> [Message] {
         var done: [Message] = []

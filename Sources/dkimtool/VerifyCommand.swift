@@ -160,8 +160,8 @@ struct VerifyBatch {
 
     private static func isMbox(_ path: String, forceMbox: Bool) -> Bool {
         guard !forceMbox else { return true }
-        guard var reader = try? ChunkReader(path: path), let first = try? reader.next() else { return false }
-        return MboxSplitter.looksLikeMbox(first)
+        guard let head = try? MboxSplitter.head(of: path) else { return false }
+        return MboxSplitter.looksLikeMbox(head)
     }
 }
 
@@ -318,7 +318,7 @@ final class VerifyFeed {
                 return nil
             }
             // Only the first bytes decide whether a file is an mbox; a one-message file is read by its job.
-            let head = try Self.head(of: path)
+            let head = try MboxSplitter.head(of: path)
             guard forceMbox || MboxSplitter.looksLikeMbox(head) else { return .file(path) }
             try Self.checkMbox(head)
             mbox = OpenMbox(path: path, reader: try ChunkReader(path: path))
@@ -359,21 +359,6 @@ final class VerifyFeed {
         guard head.isEmpty || MboxSplitter.looksLikeMbox(head) else {
             throw MboxError(description: "not an mbox: the first line is not a From line")
         }
-    }
-
-    /// The first bytes of the file at `path` (as many as an mbox separator has, fewer for a shorter file).
-    private static func head(of path: String) throws -> [UInt8] {
-        let file = try MessageReader(path: path)
-        var head = [UInt8](repeating: 0, count: MboxSplitter.separator.count)
-        var filled = 0
-        while filled < head.count {
-            let count = try head.withUnsafeMutableBytes {
-                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...]))
-            }
-            if count == 0 { break }
-            filled += count
-        }
-        return Array(head[..<filled])
     }
 }
 
