@@ -88,7 +88,7 @@ public enum DMARCAudit {
     /// - Returns: the findings, the record found, the Organizational Domain and a record to publish.
     public static func run(domain: String, resolver: some DKIMKeyResolver) async -> DMARCReport {
         guard let name = DMARCDomainName.normalize(domain.utf8) else {
-            let shown = DMARCByte.printable(domain.utf8)
+            let shown = RecordText.printable(domain.utf8)
             return DMARCReport(
                 domain: shown, discovery: nil, recordText: nil, destinations: [],
                 findings: [DMARCFinding(code: "dmarc-invalid-domain", severity: .blocking, message:

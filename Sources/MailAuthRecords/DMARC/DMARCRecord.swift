@@ -186,10 +186,10 @@ public struct DMARCRecord: Sendable, Hashable {
             }
         }
         for tag in scanned {
-            tags.append(DMARCTag(name: tag.name.isEmpty ? DMARCByte.printable(tag.rawName) : tag.name,
-                                 value: DMARCByte.printable(tag.value, limit: Self.maximumLength)))
+            tags.append(DMARCTag(name: tag.name.isEmpty ? RecordText.printable(tag.rawName) : tag.name,
+                                 value: RecordText.printable(tag.value, limit: Self.maximumLength)))
             guard tag.wellFormed else {
-                let shown = DMARCByte.printable(tag.rawName)
+                let shown = RecordText.printable(tag.rawName)
                 let why = tag.name.isEmpty ? "is not a tag of the form name=value (a name of letters, then \"=\")"
                     : "has an empty value or one with control or non-ASCII characters"
                 issues.append(DMARCRecordIssue(kind: .malformedTag, tag: tag.name.isEmpty ? shown : tag.name,
@@ -238,7 +238,7 @@ public struct DMARCRecord: Sendable, Hashable {
         if first.name == "v" {
             guard first.wellFormed, first.value.elementsEqual("DMARC1".utf8) else {
                 throw DMARCRecordError(code: .versionWrongValue, tag: "v", reason:
-                    "The v= tag is \"\(DMARCByte.printable(first.value))\", not exactly \"DMARC1\" (case-sensitive, "
+                    "The v= tag is \"\(RecordText.printable(first.value))\", not exactly \"DMARC1\" (case-sensitive, "
                     + "§4.7); receivers ignore the record.")
             }
             return
@@ -294,7 +294,7 @@ public struct DMARCRecord: Sendable, Hashable {
             if tag.name == "rua" { aggregateReportURIs = uris } else { failureReportURIs = uris }
         case "pct", "rf", "ri":
             issues.append(DMARCRecordIssue(kind: .legacyTag, tag: tag.name, message:
-                "\(tag.name)=\(DMARCByte.printable(value)) is an RFC 7489 tag that RFC 9989 removed "
+                "\(tag.name)=\(RecordText.printable(value)) is an RFC 7489 tag that RFC 9989 removed "
                 + "(Appendix C.5.2); RFC 9989 receivers ignore it."))
         default:
             issues.append(DMARCRecordIssue(kind: .unknownTag, tag: tag.name, message:
@@ -304,7 +304,7 @@ public struct DMARCRecord: Sendable, Hashable {
 
     private mutating func invalid(_ tag: DMARCScannedTag, _ rule: String) {
         issues.append(DMARCRecordIssue(kind: .invalidValue, tag: tag.name, message:
-            "\(tag.name)=\(DMARCByte.printable(tag.value)) is invalid: \(tag.name) \(rule)."))
+            "\(tag.name)=\(RecordText.printable(tag.value)) is invalid: \(tag.name) \(rule)."))
     }
 
     /// `dmarc-urilist` (§4.8): URIs separated by `*WSP "," *WSP`; each bad URI is an issue and is left out.
@@ -327,7 +327,7 @@ public struct DMARCRecord: Sendable, Hashable {
                 }
             case .failure(let error):
                 issues.append(DMARCRecordIssue(kind: .invalidURI, tag: tag.name, message:
-                    "\(tag.name) URI \"\(DMARCByte.printable(text))\" is invalid: \(error.reason)."))
+                    "\(tag.name) URI \"\(RecordText.printable(text))\" is invalid: \(error.reason)."))
             }
         }
         return uris

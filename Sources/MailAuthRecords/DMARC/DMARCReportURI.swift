@@ -100,7 +100,7 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             guard ASCII.isAlpha(byte) || ASCII.isDigit(byte) || allowed.contains(byte) else {
-                return "it contains the character \(DMARCByte.printable([byte])), which a URI must percent-encode"
+                return "it contains the character \(RecordText.printable([byte])), which a URI must percent-encode"
             }
             index = rest.index(after: index)
         }
@@ -134,11 +134,11 @@ public struct DMARCReportURI: Sendable, Hashable, CustomStringConvertible {
         let local = decoded[decoded.startIndex..<at]
         let domain = decoded[decoded.index(after: at)...]
         guard isLocalPart(local) else {
-            let shown = DMARCByte.printable(local)
+            let shown = RecordText.printable(local)
             return .failure(.init("the local part \"\(shown)\" is not a valid addr-spec local part"))
         }
         guard let domainName = DMARCDomainName.normalize(domain) else {
-            return .failure(.init("\"\(DMARCByte.printable(domain))\" is not a valid domain name"))
+            return .failure(.init("\"\(RecordText.printable(domain))\" is not a valid domain name"))
         }
         return .success(DMARCMailbox(localPart: String(decoding: local, as: UTF8.self), domain: domainName))
     }

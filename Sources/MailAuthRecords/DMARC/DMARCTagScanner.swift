@@ -25,28 +25,6 @@ enum DMARCByte {
         String(decoding: bytes.map(ASCII.lowercased), as: UTF8.self)
     }
 
-    /// Text for messages: printable ASCII kept, every other byte written `\xNN`, cut after `limit` bytes.
-    static func printable<C: Collection<UInt8>>(_ bytes: C, limit: Int = 80) -> String {
-        var out = ""
-        var count = 0
-        for byte in bytes {
-            if count == limit {
-                out += "…"
-                break
-            }
-            count += 1
-            if byte >= ASCII.space && byte < ASCII.delete && byte != ASCII.backslash {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                let digits = Array("0123456789ABCDEF".unicodeScalars)
-                out += "\\x"
-                out.unicodeScalars.append(digits[Int(byte >> 4)])
-                out.unicodeScalars.append(digits[Int(byte & 0x0F)])
-            }
-        }
-        return out
-    }
-
     static func trimWSP(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var result = slice
         while let first = result.first, ASCII.isWSP(first) { result = result.dropFirst() }

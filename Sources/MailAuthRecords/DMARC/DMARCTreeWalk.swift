@@ -50,21 +50,21 @@ public enum DMARCLookup: Sendable, Hashable {
                 if DMARCRecord.isDMARCRecord(joined) {
                     dmarc.append(joined)
                 } else {
-                    other.append(DMARCByte.printable(joined, limit: DMARCRecord.maximumLength))
+                    other.append(RecordText.printable(joined, limit: DMARCRecord.maximumLength))
                 }
             }
             switch dmarc.count {
             case 0:
                 self = .noRecord(otherTXT: other)
             case 1:
-                let text = DMARCByte.printable(dmarc[0], limit: DMARCRecord.maximumLength)
+                let text = RecordText.printable(dmarc[0], limit: DMARCRecord.maximumLength)
                 do {
                     self = .record(try DMARCRecord(parsing: dmarc[0]), text: text)
                 } catch {
                     self = .invalidRecord(error, text: text)
                 }
             default:
-                self = .multipleRecords(dmarc.map { DMARCByte.printable($0, limit: DMARCRecord.maximumLength) })
+                self = .multipleRecords(dmarc.map { RecordText.printable($0, limit: DMARCRecord.maximumLength) })
             }
         }
     }

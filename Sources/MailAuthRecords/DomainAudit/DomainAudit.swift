@@ -121,7 +121,7 @@ public enum DomainAudit {
         resolver: some DNSQuerying & DKIMKeyResolver
     ) async -> DomainAuditReport {
         guard let name = DMARCDomainName.normalize(domain.utf8) else {
-            let shown = DMARCByte.printable(domain.utf8)
+            let shown = RecordText.printable(domain.utf8)
             return DomainAuditReport(domain: shown, items: [DomainAuditItem(
                 id: "domain-invalid", area: .mx, status: .fail, blocking: true,
                 message: "\"\(shown)\" is not a valid domain name (ASCII labels of letters, digits and hyphens; "
