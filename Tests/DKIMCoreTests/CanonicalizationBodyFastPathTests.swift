@@ -124,4 +124,26 @@ import Testing
             }
         }
     }
+
+    /// `simple` passes each chunk through and holds back only its trailing CR LF pairs and a last CR: one byte per
+    /// chunk puts every chunk edge inside a CR LF and inside runs of empty lines; every `l=` and the length are
+    /// checked against the model.
+    @Test func simpleHoldsBackOnlyTrailingLineEnds() throws {
+        var random = SplitMix64(seed: 0x5151_0000)
+        for round in 0..<150 {
+            let input = Self.body(&random, length: Int(random.next() % 60), texture: 10)
+            let expected = Self.simpleModel(input)
+            let bytes = input.indices.map { input[$0...$0] }
+            let streamed = try CanonicalizationBodyTests.stream(bytes, .simple)
+            #expect(streamed.output == expected, "round \(round) \(input)")
+            #expect(streamed.canonicalizer.canonicalLength == expected.count, "round \(round)")
+            for limit in 0...(expected.count + 1) {
+                let cut = Int(random.next() % UInt64(input.count + 1))
+                let limited = try CanonicalizationBodyTests.stream([input[..<cut], input[cut...]], .simple,
+                                                                   limit: limit)
+                #expect(limited.output == Array(expected.prefix(limit)), "round \(round) l=\(limit)")
+                #expect(limited.canonicalizer.canonicalLength == expected.count, "round \(round) l=\(limit)")
+            }
+        }
+    }
 }

@@ -48,16 +48,15 @@ public struct BodyCanonicalizer: Sendable {
     private static let directWriteSize = 16 * 1024
 
     // Streaming state; "line" means the current line of the input.
-    /// Empty lines seen and not yet written, because they may be trailing.
+    /// Empty lines seen and not yet written, because they may be trailing (simple: the trailing CRLF pairs,
+    /// the last line's own CRLF included).
     private var pendingEmptyLines = 0
     /// A CR was the last input byte and its meaning depends on the next byte.
     private var pendingCR = false
     /// relaxed: a WSP run was seen and not yet written (one SP if content follows on the line).
     private var pendingSpace = false
-    /// Content of the current line has been written (relaxed: non-WSP content).
+    /// relaxed: non-WSP content of the current line has been written.
     private var inLine = false
-    /// simple, inside a line: the last byte written was a CR (so an LF starting the next chunk ends the line).
-    private var previousWasCR = false
     private var buffer: [UInt8]
     private var buffered = 0
 
@@ -288,15 +287,14 @@ public struct BodyCanonicalizer: Sendable {
         switch algorithm {
         case .simple:
             if pendingCR {
-                // A CR alone on the last line is content.
+                // A CR at the very end is content.
                 pendingCR = false
-                startSimpleLine(&output, &sink)
+                output.emitCRLFs(pendingEmptyLines, &sink)
                 output.emitByte(ASCII.cr, &sink)
             }
-            // §3.4.3: a last line without CRLF gets one; an empty body is one CRLF; trailing empty lines go.
-            if inLine || output.total == 0 {
-                output.emitCRLFs(1, &sink)
-            }
+            // §3.4.3: the trailing CRLF pairs held back (trailing empty lines and the last line's CRLF) become
+            // one CRLF; a last line without CRLF gets one, and an empty body is one CRLF.
+            output.emitCRLFs(1, &sink)
         case .relaxed:
             if pendingCR {
                 pendingCR = false
@@ -316,67 +314,44 @@ public struct BodyCanonicalizer: Sendable {
 
     // MARK: simple (RFC 6376 §3.4.3)
 
-    @inline(__always)
-    private mutating func startSimpleLine<Sink: ByteSink>(_ output: inout Output, _ sink: inout Sink) {
-        // The empty lines held back were not trailing after all.
-        if pendingEmptyLines > 0 {
-            output.emitCRLFs(pendingEmptyLines, &sink)
-            pendingEmptyLines = 0
-        }
-        inLine = true
-        previousWasCR = false
-    }
-
+    /// `simple` needs no look at the bytes inside a chunk: its only change is at the end of the body, where the
+    /// trailing CRLF pairs (the empty lines and the last line's CRLF) become one CRLF, and a body without a final
+    /// CRLF (or an empty one) gets one. So each chunk goes to the sink in place except its trailing CRLF pairs
+    /// (and a last CR, which may start one), which are held back as a count until later content shows they were
+    /// not trailing. A bare CR or LF is content; only the pair CR LF counts.
     private mutating func processSimple<Sink: ByteSink>(_ input: UnsafeRawPointer, _ count: Int,
                                                         _ output: inout Output, _ sink: inout Sink) {
-        var index = 0
+        var start = 0
         if pendingCR {
             pendingCR = false
             if input.load(as: UInt8.self) == ASCII.lf {
                 pendingEmptyLines += 1
-                index = 1
+                start = 1
             } else {
-                startSimpleLine(&output, &sink)
+                // A CR not before LF is content: what was held back was not trailing.
+                output.emitCRLFs(pendingEmptyLines, &sink)
+                pendingEmptyLines = 0
                 output.emitByte(ASCII.cr, &sink)
-                previousWasCR = true
             }
         }
-        while index < count {
-            if !inLine {
-                if input.load(fromByteOffset: index, as: UInt8.self) == ASCII.cr {
-                    if index + 1 == count {
-                        pendingCR = true
-                        return
-                    }
-                    if input.load(fromByteOffset: index + 1, as: UInt8.self) == ASCII.lf {
-                        pendingEmptyLines += 1
-                        index += 2
-                        continue
-                    }
-                }
-                startSimpleLine(&output, &sink)
-            }
-            // Inside a non-empty line: copy verbatim through its CRLF and on through every following line that
-            // does not start with CR (so is not empty).
-            let runStart = index
-            while true {
-                guard let found = memchr(input + index, Int32(ASCII.lf), count - index) else {
-                    index = count
-                    previousWasCR = input.load(fromByteOffset: count - 1, as: UInt8.self) == ASCII.cr
-                    break
-                }
-                let lf = UnsafeRawPointer(found) - input
-                let crBefore = lf > runStart
-                    ? input.load(fromByteOffset: lf - 1, as: UInt8.self) == ASCII.cr
-                    : previousWasCR
-                index = lf + 1
-                previousWasCR = false
-                guard crBefore else { continue }  // a bare LF is content
-                if index < count, input.load(fromByteOffset: index, as: UInt8.self) != ASCII.cr { continue }
-                inLine = false
-                break
-            }
-            output.emit(input + runStart, index - runStart, &sink)
+        var end = count
+        if end > start, input.load(fromByteOffset: end - 1, as: UInt8.self) == ASCII.cr {
+            pendingCR = true
+            end -= 1
+        }
+        // The trailing CRLF pairs of the chunk, read backwards (a CR LF pair is unambiguous from its end).
+        var trailing = 0
+        while end - 2 >= start, input.load(fromByteOffset: end - 1, as: UInt8.self) == ASCII.lf,
+              input.load(fromByteOffset: end - 2, as: UInt8.self) == ASCII.cr {
+            trailing += 1
+            end -= 2
+        }
+        if end > start {
+            output.emitCRLFs(pendingEmptyLines, &sink)
+            output.emit(input + start, end - start, &sink)
+            pendingEmptyLines = trailing
+        } else {
+            pendingEmptyLines += trailing
         }
     }
 

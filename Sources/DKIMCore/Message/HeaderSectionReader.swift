@@ -35,30 +35,50 @@ public struct HeaderSectionReader: Sendable {
     ///   the header exceeds ``maximumHeaderLength`` or ``maximumHeaderFields``, ``DKIMError/Code/misuse`` after the
     ///   header is complete.
     public mutating func feed(_ chunk: ArraySlice<UInt8>) throws -> ArraySlice<UInt8>? {
+        let bodyStart = try chunk.withUnsafeBytes { try feed($0) }
+        return bodyStart.map { chunk[(chunk.startIndex + $0)...] }
+    }
+
+    /// Feeds the next chunk of the message, without copying more of it than the header section and one window.
+    /// - Parameter chunk: the next bytes of the message.
+    /// - Returns: nil while the header section is incomplete; once the empty line has been read, the offset in
+    ///   `chunk` where the body starts (possibly `chunk.count`), and ``headers`` is set.
+    /// - Throws: as the `ArraySlice` variant.
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer) throws -> Int? {
         guard !finished else {
             throw DKIMError(.misuse, "HeaderSectionReader.feed called after the header section was complete")
         }
-        let before = headerSection.count
-        headerSection.append(contentsOf: chunk)
-        // Restart three bytes back so an empty line split across chunks is still seen.
-        let from = max(0, scanned - 3)
-        guard let emptyLine = HeaderSectionParser.emptyLineOffset(in: headerSection[...], searchingFrom: from) else {
+        // The chunk is copied a window at a time, so a whole message given in one chunk costs a copy of its
+        // header (and less than one window of its body), not of the message.
+        var offset = 0
+        repeat {
+            let take = min(chunk.count - offset, Self.window)
+            let before = headerSection.count
+            headerSection.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<(offset + take)]))
+            // Restart three bytes back so an empty line split across windows or chunks is still seen.
+            let from = max(0, scanned - 3)
+            if let emptyLine = HeaderSectionParser.emptyLineOffset(in: headerSection[...], searchingFrom: from) {
+                let sectionEnd = emptyLine + 2
+                if sectionEnd > maximumHeaderLength {
+                    throw DKIMError(.limitExceeded, "the header section exceeds \(maximumHeaderLength) octets")
+                }
+                headers = try HeaderSectionParser.parse(headerSection[..<emptyLine], firstLineNumber: 1,
+                                                        maximumFields: maximumHeaderFields)
+                headerSection.removeSubrange(sectionEnd...)
+                finished = true
+                return offset + (sectionEnd - before)
+            }
             scanned = headerSection.count
             if headerSection.count > maximumHeaderLength {
                 throw DKIMError(.limitExceeded, "the header section exceeds \(maximumHeaderLength) octets")
             }
-            return nil
-        }
-        let sectionEnd = emptyLine + 2
-        if sectionEnd > maximumHeaderLength {
-            throw DKIMError(.limitExceeded, "the header section exceeds \(maximumHeaderLength) octets")
-        }
-        headers = try HeaderSectionParser.parse(headerSection[..<emptyLine], firstLineNumber: 1,
-                                                maximumFields: maximumHeaderFields)
-        headerSection.removeSubrange(sectionEnd...)
-        finished = true
-        return chunk[(chunk.startIndex + (sectionEnd - before))...]
+            offset += take
+        } while offset < chunk.count
+        return nil
     }
+
+    /// How much of a chunk is copied before looking for the empty line again.
+    private static let window = 16 * 1024
 
     /// Feeds the next chunk of the message; see ``feed(_:)-(ArraySlice<UInt8>)``.
     /// - Parameter chunk: the next bytes of the message.

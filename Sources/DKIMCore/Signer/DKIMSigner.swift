@@ -72,8 +72,8 @@ public struct SigningStream: Sendable {
         guard !finished else { throw DKIMError(.misuse, "update(_:) was called after finish().") }
         if header.headers != nil {
             try body.feed(chunk, into: &bodyHasher)
-        } else if let bodyStart = try header.feed(ArraySlice(chunk)) {
-            try body.feed(bodyStart, into: &bodyHasher)
+        } else if let bodyStart = try header.feed(chunk) {
+            try body.feed(UnsafeRawBufferPointer(rebasing: chunk[bodyStart...]), into: &bodyHasher)
         }
     }
 

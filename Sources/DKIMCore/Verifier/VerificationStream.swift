@@ -34,9 +34,9 @@ public struct VerificationStream: Sendable {
         guard !finished else { throw DKIMError(.misuse, "update(_:) was called after finish().") }
         if header.headers != nil {
             feedBody(chunk)
-        } else if let bodyStart = try header.feed(ArraySlice(chunk)) {
+        } else if let bodyStart = try header.feed(chunk) {
             startBody(header.headers ?? [])
-            bodyStart.withUnsafeBytes { feedBody($0) }
+            feedBody(UnsafeRawBufferPointer(rebasing: chunk[bodyStart...]))
         }
     }
 
