@@ -122,9 +122,9 @@ public struct DKIMSignature: Sendable, Equatable {
         }
 
         // d= domain-name = sub-domain 1*("." sub-domain) (RFC 6376 §3.5), U-labels allowed (RFC 8616 §4).
-        self.domain = try Self.domainName(Array(d.value), tag: "d", minimumLabels: 2)
+        self.domain = try Self.domainName(d.value, tag: "d", minimumLabels: 2)
         // s= selector = sub-domain *("." sub-domain) (RFC 6376 §3.1).
-        self.selector = try Self.domainName(Array(s.value), tag: "s", minimumLabels: 1)
+        self.selector = try Self.domainName(s.value, tag: "s", minimumLabels: 1)
 
         // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
         self.signedHeaders = try Self.colonList(h, validatingFieldNames: true)
@@ -338,23 +338,34 @@ extension DKIMSignature {
     /// UTF-8, may hold letters, digits and hyphens beside, and must not start or end with a hyphen.
     /// IDNA validity of U-labels is not checked; resolving the key needs the A-label form.
     static func domainName(_ bytes: [UInt8], tag: String, minimumLabels: Int) throws(DKIMError) -> String {
-        let shown = String(decoding: bytes, as: UTF8.self)
+        try domainName(bytes[...], tag: tag, minimumLabels: minimumLabels)
+    }
+
+    /// The slice variant of ``domainName(_:tag:minimumLabels:)``: no copy of the value, labels walked in place,
+    /// and the value as written decoded for a message only when one is thrown.
+    static func domainName(_ bytes: ArraySlice<UInt8>, tag: String, minimumLabels: Int) throws(DKIMError) -> String {
+        func shown() -> String { String(decoding: bytes, as: UTF8.self) }
         guard !bytes.isEmpty else { throw malformed("\(tag)= is empty (RFC 6376 §3.5)") }
         guard bytes.count <= 253 else { throw malformed("\(tag)= is longer than 253 octets (RFC 1035 §2.3.4)") }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw malformed("\(tag)= is not valid UTF-8 (RFC 8616 §4)")
         }
-        let labels = bytes.split(separator: ASCII.period, omittingEmptySubsequences: false)
-        guard labels.count >= minimumLabels else {
-            throw malformed("\(tag)=\(shown) needs at least \(minimumLabels) labels (RFC 6376 §3.5 domain-name)")
+        let labelCount = bytes.count { $0 == ASCII.period } + 1
+        guard labelCount >= minimumLabels else {
+            throw malformed("\(tag)=\(shown()) needs at least \(minimumLabels) labels (RFC 6376 §3.5 domain-name)")
         }
-        for label in labels {
+        var labelStart = bytes.startIndex
+        while labelStart <= bytes.endIndex {
+            let labelEnd = bytes[labelStart...].firstIndex(of: ASCII.period) ?? bytes.endIndex
+            let label = bytes[labelStart..<labelEnd]
+            labelStart = labelEnd + 1
             guard (1...63).contains(label.count) else {
-                throw malformed("\(tag)=\(shown) has a label that is empty or longer than 63 octets (RFC 1035 §2.3.4)")
+                throw malformed("\(tag)=\(shown()) has a label that is empty or longer than 63 octets"
+                                + " (RFC 1035 §2.3.4)")
             }
             let allowed = label.allSatisfy { ASCII.isAlnum($0) || $0 == ASCII.hyphen || $0 >= 0x80 }
             guard allowed, label.first != ASCII.hyphen, label.last != ASCII.hyphen else {
-                throw malformed("\(tag)=\(shown) is not a valid domain name: labels hold letters, digits and"
+                throw malformed("\(tag)=\(shown()) is not a valid domain name: labels hold letters, digits and"
                                 + " inner hyphens (RFC 5321 §4.1.2)")
             }
         }
@@ -408,7 +419,7 @@ extension DKIMSignature {
         guard let at = decoded.lastIndex(of: ASCII.at) else {
             throw malformed("i=\(text) has no '@' before its domain (RFC 6376 §3.5)")
         }
-        let identityDomain = try domainName(Array(decoded[(at + 1)...]), tag: "i", minimumLabels: 2)
+        let identityDomain = try domainName(decoded[(at + 1)...], tag: "i", minimumLabels: 2)
         guard isSameOrSubdomain(identityDomain, of: domain) else {
             throw DKIMError(.identityOutsideDomain,
                             "i=\(text) is not in d=\(domain) or one of its subdomains (RFC 6376 §3.5, §6.1.1)")

@@ -23,6 +23,29 @@ public struct TagList: Sendable, Equatable {
         public var valueWithoutWhitespace: [UInt8] {
             value.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }
         }
+
+        /// ``name`` packed into one word (see ``TagList/nameKey(_:)``), so lookups and the duplicate check compare
+        /// one integer, not two Strings; 0 for a name too long to pack.
+        let nameKey: UInt64
+
+        init(name: String, nameKey: UInt64, value: ArraySlice<UInt8>) {
+            self.name = name
+            self.nameKey = nameKey
+            self.value = value
+        }
+    }
+
+    /// A tag name of up to seven bytes packed into a word, its length in the top byte (so no two names share a
+    /// key); 0 for a longer name, which is then compared as a String. Every tag DKIM defines has one or two.
+    static func nameKey(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var key: UInt64 = 0
+        var count: UInt64 = 0
+        for byte in bytes {
+            guard count < 7 else { return 0 }
+            key |= UInt64(byte) << (count &* 8)
+            count &+= 1
+        }
+        return key | count << 56
     }
 
     /// The tags in the order they appear.
@@ -34,7 +57,11 @@ public struct TagList: Sendable, Equatable {
     }
 
     /// The first tag with this name, or nil.
-    public subscript(name: String) -> Tag? { tags.first { $0.name == name } }
+    public subscript(name: String) -> Tag? {
+        let key = Self.nameKey(name.utf8)
+        if key != 0 { return tags.first { $0.nameKey == key } }
+        return tags.first { $0.name == name }
+    }
 
     /// Parses a tag list.
     ///
@@ -66,6 +93,7 @@ public struct TagList: Sendable, Equatable {
                 position += 1
             }
             let name = String(decoding: input[nameStart..<position], as: UTF8.self)
+            let key = Self.nameKey(input[nameStart..<position])
             position = try Self.skipFWS(input, from: position)
             guard position < end, input[position] == ASCII.equals else {
                 throw fail("tag \"\(name)\" has no \"=\"")
@@ -92,7 +120,7 @@ public struct TagList: Sendable, Equatable {
             // A linear scan for the short lists of real fields; a set once a (hostile) list grows long.
             let duplicate: Bool
             if tags.count < Self.linearDuplicateCheckLimit {
-                duplicate = tags.contains { $0.name == name }
+                duplicate = key != 0 ? tags.contains { $0.nameKey == key } : tags.contains { $0.name == name }
             } else {
                 if seen.isEmpty { seen = Set(tags.map(\.name)) }
                 duplicate = !seen.insert(name).inserted
@@ -100,7 +128,7 @@ public struct TagList: Sendable, Equatable {
             guard !duplicate else {
                 throw fail("tag \"\(name)\" appears more than once (RFC 6376 §3.2 forbids duplicate tags)")
             }
-            tags.append(Tag(name: name, value: input[valueStart..<valueEnd]))
+            tags.append(Tag(name: name, nameKey: key, value: input[valueStart..<valueEnd]))
             if position < end { position += 1 }  // the ';'
         }
         self.tags = tags

@@ -91,7 +91,7 @@ public struct DKIMVerifier: Sendable {
             return partial.result(index: index, .permerror, reason, sentence)
         }
         // The tags were parsed once already; reading them again would double the cost of a small message.
-        let partial = PartialSignature(tags: signature.tags)
+        let partial = PartialSignature(reportingFor: signature)
         var report = Report(index: index, signature: signature, partial: partial)
         guard signature.signedHeaders.count <= limits.maximumSignedHeaderNames else {
             return report.finish(.permerror, .limitExceeded,
@@ -166,8 +166,12 @@ public struct DKIMVerifier: Sendable {
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
     static func isOversigned(_ name: String, in signature: DKIMSignature, headers: [HeaderField]) -> Bool {
-        let signedCount = signature.signedHeaders.count { $0.lowercased() == name }
         let lowercased = HeaderField.lowercasedBytes(name)
+        // Compared as bytes: `String.lowercased()` allocated a String per h= name on every verification.
+        let signedCount = signature.signedHeaders.count { signed in
+            signed.utf8.count == lowercased.count
+                && zip(signed.utf8, lowercased).allSatisfy { ASCII.lowercased($0) == $1 }
+        }
         let presentCount = headers.count { $0.hasName(lowercasedBytes: lowercased) }
         return signedCount > presentCount
     }

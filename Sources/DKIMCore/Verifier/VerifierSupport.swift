@@ -30,6 +30,22 @@ struct PartialSignature {
 
     /// RFC 6008 §4: `header.b` carries at least the first eight characters of `b=`.
     /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
+    /// The parts a ``Report`` shows for a signature that parsed: `d=` and `s=` come from the signature itself,
+    /// so only `a=` as written and the `b=` prefix are read from its tags (no Strings built for the others).
+    init(reportingFor signature: DKIMSignature) {
+        var algorithm: String?
+        var signaturePrefix: String?
+        for tag in signature.tags.tags {
+            if algorithm == nil, tag.name == "a" {
+                algorithm = tag.stringValue
+            } else if signaturePrefix == nil, tag.name == "b" {
+                signaturePrefix = Self.prefix(of: tag.value)
+            }
+        }
+        self.init(domain: signature.domain, selector: signature.selector, algorithm: algorithm,
+                  signaturePrefix: signaturePrefix)
+    }
+
     static func prefix(of value: some Collection<UInt8>) -> String {
         // Only the first eight characters are needed; filtering the whole value (hundreds of octets) is not.
         let characters = value.lazy.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }.prefix(8)
