@@ -36,18 +36,41 @@ public enum Base64 {
 
     /// Encodes bytes as base64 with padding and no line breaks.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next()
-            let b2 = iterator.next()
-            output.append(alphabet[Int(b0 >> 2)])
-            output.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
-            output.append(b1.map { alphabet[Int(($0 & 0x0F) << 2 | (b2 ?? 0) >> 6)] } ?? padding)
-            output.append(b2.map { alphabet[Int($0 & 0x3F)] } ?? padding)
-        }
+        var output: [UInt8] = []
+        let done: Void? = bytes.withContiguousStorageIfAvailable { append(encoding: $0, to: &output) }
+        if done == nil { Array(bytes).withUnsafeBufferPointer { append(encoding: $0, to: &output) } }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the base64 text of `bytes` (padded, no line breaks) to `output`, writing in place.
+    static func append(encoding bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        let length = (bytes.count + 2) / 3 * 4
+        guard length > 0 else { return }
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: length))
+        alphabet.withUnsafeBufferPointer { table in
+            output.withUnsafeMutableBufferPointer { out in
+                var target = start
+                var index = 0
+                // Whole groups of three octets, then the last one or two with '=' padding.
+                while index + 3 <= bytes.count {
+                    let b0 = bytes[index], b1 = bytes[index + 1], b2 = bytes[index + 2]
+                    out[target] = table[Int(b0 >> 2)]
+                    out[target + 1] = table[Int((b0 & 0x03) << 4 | b1 >> 4)]
+                    out[target + 2] = table[Int((b1 & 0x0F) << 2 | b2 >> 6)]
+                    out[target + 3] = table[Int(b2 & 0x3F)]
+                    index += 3
+                    target += 4
+                }
+                let left = bytes.count - index
+                guard left > 0 else { return }
+                let b0 = bytes[index], b1 = left == 2 ? bytes[index + 1] : 0
+                out[target] = table[Int(b0 >> 2)]
+                out[target + 1] = table[Int((b0 & 0x03) << 4 | b1 >> 4)]
+                out[target + 2] = left == 2 ? table[Int((b1 & 0x0F) << 2)] : padding
+                out[target + 3] = padding
+            }
+        }
     }
 
     /// Decodes base64, skipping folding white space (SP, HTAB, CR, LF).

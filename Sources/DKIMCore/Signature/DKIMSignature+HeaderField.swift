@@ -16,147 +16,88 @@ extension DKIMSignature {
     /// - Returns: `DKIM-Signature: v=1; ...; b=...` followed by CRLF. The signer hashes it without the
     ///   final CRLF; the CLI converts line endings for LF-only files.
     public func headerField(foldingAt width: Int = 78) -> [UInt8] {
-        var output = Self.fieldPrefix
-        output.reserveCapacity(512 + signature.count * 2)
-        var column = output.count
-        for tag in renderedTags() {
-            let bytes = tag.bytes
-            guard !bytes.isEmpty else { continue }
-            let firstEnd = tag.foldPoints.first ?? bytes.count
-            if column + 1 + max(firstEnd, tag.minimumFirstWidth) > width {
-                output.append(contentsOf: ASCII.crlf)
-                column = 0
-            }
-            output.append(ASCII.space)
-            output.append(contentsOf: bytes[..<firstEnd])
-            column += 1 + firstEnd
-            var unitStart = firstEnd
-            if let lastUnit = tag.lastUnitOfSingles {
-                // Base64: one-byte units up to the last one, so a line takes as many as fit in one append.
-                while unitStart < bytes.count {
-                    let length = unitStart >= lastUnit ? bytes.count - unitStart : 1
-                    if column + length > width {
-                        output.append(contentsOf: ASCII.crlf)
-                        output.append(ASCII.space)
-                        column = 1
-                    }
-                    let take = unitStart >= lastUnit ? length : max(1, min(width - column, lastUnit - unitStart))
-                    output.append(contentsOf: bytes[unitStart..<(unitStart + take)])
-                    column += take
-                    unitStart += take
-                }
-                continue
-            }
-            var point = 1
-            while unitStart < bytes.count {
-                let unitEnd = point < tag.foldPoints.count ? tag.foldPoints[point] : bytes.count
-                point += 1
-                let length = unitEnd - unitStart
-                if column + length > width {
-                    output.append(contentsOf: ASCII.crlf)
-                    output.append(ASCII.space)
-                    column = 1
-                }
-                output.append(contentsOf: bytes[unitStart..<unitEnd])
-                column += length
-                unitStart = unitEnd
-            }
-        }
-        output.append(contentsOf: ASCII.crlf)
-        return output
+        unsignedRendering(foldingAt: width).completed(signature: signature)
     }
 
-    /// One tag with the places where a fold is allowed; the separator `;` is included.
+    /// The field rendered up to and including `b=`, with no `b=` value and no final CRLF, ready to be
+    /// completed with a signature.
     ///
-    /// Held as one byte array and the offsets between units, not one array per unit: signing renders the field
-    /// three times. Base64 values, where a fold may fall between any two characters, are not listed point by
-    /// point (`b=` alone has hundreds) but marked by ``lastUnitOfSingles``.
-    private struct RenderedTag {
-        /// The tag, `name=value;`.
-        var bytes: [UInt8]
-        /// Offsets into ``bytes`` where a unit ends and a fold may be inserted, ascending, inside the bytes.
-        var foldPoints: [Int] = []
-        /// The room the first unit needs on its line, when more than its own length.
-        var minimumFirstWidth = 0
-        /// For base64 text: every byte from the first fold point up to this offset is a unit of its own, and this
-        /// offset starts the last unit (``foldPoints`` then holds only the first fold point). Nil otherwise.
-        var lastUnitOfSingles: Int?
-
-        init(bytes: [UInt8], foldPoints: [Int] = [], minimumFirstWidth: Int = 0) {
-            self.bytes = bytes
-            self.foldPoints = foldPoints
-            self.minimumFirstWidth = minimumFirstWidth
-        }
-
-        /// A tag from its units, each a piece between two fold points.
-        init(units: [[UInt8]], minimumFirstWidth: Int = 0) {
-            bytes = units.flatMap { $0 }
-            var end = 0
-            for unit in units.dropLast() {
-                end += unit.count
-                foldPoints.append(end)
-            }
-            self.minimumFirstWidth = minimumFirstWidth
-        }
-
-        /// `name=` then base64 text with a fold point between any two characters, after the first one.
-        init(base64 name: String, _ text: String, terminator: UInt8?, minimumFirstWidth: Int = 0) {
-            let prefix = Array((name + "=").utf8)
-            bytes = prefix + Array(text.utf8)
-            if let terminator { bytes.append(terminator) }
-            let characters = text.utf8.count
-            // Units: prefix + first character, then one character each; the terminator joins the last.
-            if characters > 1 {
-                foldPoints = [prefix.count + 1]
-                lastUnitOfSingles = prefix.count + characters - 1
-            }
-            self.minimumFirstWidth = minimumFirstWidth
-        }
-    }
-
-    private func renderedTags() -> [RenderedTag] {
-        func whole(_ name: String, _ value: [UInt8]) -> RenderedTag {
-            RenderedTag(bytes: Array((name + "=").utf8) + value + [ASCII.semicolon])
-        }
-        func text(_ name: String, _ value: String) -> RenderedTag { whole(name, Array(value.utf8)) }
-
-        var tags: [RenderedTag] = [
-            text("v", String(version)),
-            text("a", algorithm.tagValue),
-            text("c", canonicalization.tagValue),
-            text("d", domain),
-            text("s", selector),
-        ]
-        tags.reserveCapacity(14)
-        if let identity { tags.append(whole("i", DKIMQuotedPrintable.encode(identity.utf8))) }
-        if queryMethods != ["dns/txt"] { tags.append(text("q", queryMethods.joined(separator: ":"))) }
-        if let bodyLength { tags.append(text("l", String(bodyLength))) }
-        if let timestamp { tags.append(text("t", String(timestamp))) }
-        if let expiration { tags.append(text("x", String(expiration))) }
+    /// A signer hashes ``UnsignedRendering/bytes`` (RFC 6376 §3.7: the field with an empty `b=`), then
+    /// ``UnsignedRendering/completed(signature:)`` gives exactly ``headerField(foldingAt:)`` with the signature
+    /// filled in, without rendering the tags again: `b=` is last, and the room its first character needs is
+    /// reserved in both cases, so everything before the value is the same.
+    func unsignedRendering(foldingAt width: Int = 78) -> UnsignedRendering {
+        var writer = FoldedFieldWriter(prefix: Self.fieldPrefix, width: width, capacity: 512 + 2 * 344)
+        writer.whole("v", String(version).utf8)
+        writer.whole("a", algorithm.tagValue.utf8)
+        writer.whole("c", canonicalization.tagValue.utf8)
+        writer.whole("d", domain.utf8)
+        writer.whole("s", selector.utf8)
+        if let identity { writer.whole("i", DKIMQuotedPrintable.encode(identity.utf8)) }
+        if queryMethods != ["dns/txt"] { writer.whole("q", queryMethods.joined(separator: ":").utf8) }
+        if let bodyLength { writer.whole("l", String(bodyLength).utf8) }
+        if let timestamp { writer.whole("t", String(timestamp).utf8) }
+        if let expiration { writer.whole("x", String(expiration).utf8) }
 
         // h=: a fold may follow any ':' (RFC 6376 §3.5: hdr-name *( [FWS] ":" [FWS] hdr-name )).
-        var headerBytes = Array("h=".utf8)
-        var headerFolds: [Int] = []
         for (index, name) in signedHeaders.enumerated() {
-            headerBytes += name.utf8
-            if index < signedHeaders.count - 1 {
-                headerBytes.append(ASCII.colon)
-                headerFolds.append(headerBytes.count)
+            let length = name.utf8.count + 1
+            if index == 0 {
+                writer.startTag(firstUnitLength: 2 + length)
+                writer.append(UInt8(ascii: "h"))
+                writer.append(ASCII.equals)
+            } else {
+                writer.startUnit(length: length)
+            }
+            writer.append(name.utf8)
+            writer.append(index == signedHeaders.count - 1 ? ASCII.semicolon : ASCII.colon)
+        }
+        if signedHeaders.isEmpty { writer.whole("h", EmptyCollection()) }
+
+        if let copiedHeaders {
+            for (index, unit) in Self.copiedHeaderUnits(copiedHeaders).enumerated() {
+                if index == 0 { writer.startTag(firstUnitLength: unit.count) } else { writer.startUnit(length: unit.count) }
+                writer.append(unit)
             }
         }
-        headerBytes.append(ASCII.semicolon)
-        tags.append(RenderedTag(bytes: headerBytes, foldPoints: headerFolds))
-
-        if let copiedHeaders { tags.append(RenderedTag(units: Self.copiedHeaderUnits(copiedHeaders))) }
 
         // bh= and b=: FWS may appear between any two base64 characters (RFC 6376 §3.5); the ';' after bh= is
         // joined to its last character, so a fold never separates them.
-        tags.append(RenderedTag(base64: "bh", Base64.encode(bodyHash), terminator: ASCII.semicolon))
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(344)
+        bodyHash.withUnsafeBufferPointer { Base64.append(encoding: $0, to: &encoded) }
+        writer.base64("bh", encoded)
 
-        // b= is last and has no ';' after it, so filling it in changes nothing before it. The first
-        // character stays on the line of "b=" (room for it is reserved), so no FWS precedes the value.
-        tags.append(RenderedTag(base64: "b", Base64.encode(signature), terminator: nil, minimumFirstWidth: 3))
-        return tags
+        // b= is last and has no ';' after it, so filling it in changes nothing before it. The first character
+        // stays on the line of "b=" (room for it is reserved), so no FWS precedes the value.
+        writer.startTag(firstUnitLength: 2, minimumWidth: 3)
+        writer.append(UInt8(ascii: "b"))
+        writer.append(ASCII.equals)
+        return UnsignedRendering(writer: writer)
+    }
+
+    /// The field without its `b=` value; see ``unsignedRendering(foldingAt:)``.
+    struct UnsignedRendering {
+        fileprivate var writer: FoldedFieldWriter
+
+        /// The field with an empty `b=` value, without the final CRLF.
+        var bytes: [UInt8] { writer.output }
+
+        /// The whole field with `signature` as the `b=` value, folded, ending with CRLF.
+        func completed(signature: [UInt8]) -> [UInt8] {
+            var writer = writer
+            var encoded: [UInt8] = []
+            encoded.reserveCapacity((signature.count + 2) / 3 * 4)
+            signature.withUnsafeBufferPointer { Base64.append(encoding: $0, to: &encoded) }
+            if let first = encoded.first {
+                // The first character's room was reserved with `b=`.
+                writer.append(first)
+                writer.column += 1
+                writer.foldingSingles(encoded[1...])
+            }
+            writer.output.append(contentsOf: ASCII.crlf)
+            return writer.output
+        }
     }
 
     /// z=: each copy is "name:" (never broken) then its encoded value, one fold point per encoded
@@ -182,5 +123,87 @@ extension DKIMSignature {
         }
         if units.isEmpty { units = [Array("z=;".utf8)] }
         return units
+    }
+}
+
+/// Writes a folded header field: units that are never broken, with a fold (CRLF SP) before a unit that would
+/// pass the width, and one SP before each tag.
+private struct FoldedFieldWriter {
+    var output: [UInt8]
+    var column: Int
+    let width: Int
+
+    init(prefix: [UInt8], width: Int, capacity: Int) {
+        output = prefix
+        output.reserveCapacity(capacity)
+        column = prefix.count
+        self.width = width
+    }
+
+    /// Starts a tag whose first unit is `length` octets, on a new line when it (or `minimumWidth`) does not fit
+    /// after the SP that separates tags; the caller appends exactly `length` octets.
+    mutating func startTag(firstUnitLength length: Int, minimumWidth: Int = 0) {
+        if column + 1 + max(length, minimumWidth) > width {
+            output.append(contentsOf: ASCII.crlf)
+            column = 0
+        }
+        output.append(ASCII.space)
+        column += 1 + length
+    }
+
+    /// Starts a further unit of `length` octets, after a fold when it does not fit; the caller appends it.
+    mutating func startUnit(length: Int) {
+        if column + length > width {
+            output.append(contentsOf: ASCII.crlf)
+            output.append(ASCII.space)
+            column = 1
+        }
+        column += length
+    }
+
+    mutating func append(_ byte: UInt8) { output.append(byte) }
+
+    mutating func append(_ bytes: some Collection<UInt8>) { output.append(contentsOf: bytes) }
+
+    /// A tag that is one unit: `name=value;`.
+    mutating func whole(_ name: StaticString, _ value: some Collection<UInt8>) {
+        startTag(firstUnitLength: name.utf8CodeUnitCount + value.count + 2)
+        name.withUTF8Buffer { output.append(contentsOf: $0) }
+        output.append(ASCII.equals)
+        output.append(contentsOf: value)
+        output.append(ASCII.semicolon)
+    }
+
+    /// `name=` then base64 text and `;`, with a fold allowed between any two characters; the first character
+    /// stays with `name=` and the `;` with the last character.
+    mutating func base64(_ name: StaticString, _ text: [UInt8]) {
+        guard text.count > 1 else {
+            whole(name, text)
+            return
+        }
+        startTag(firstUnitLength: name.utf8CodeUnitCount + 2)
+        name.withUTF8Buffer { output.append(contentsOf: $0) }
+        output.append(ASCII.equals)
+        output.append(text[0])
+        foldingSingles(text[1..<(text.count - 1)])
+        startUnit(length: 2)
+        output.append(text[text.count - 1])
+        output.append(ASCII.semicolon)
+    }
+
+    /// Characters that are each a unit of one octet, as many per line as fit.
+    mutating func foldingSingles(_ text: ArraySlice<UInt8>) {
+        var index = text.startIndex
+        while index < text.endIndex {
+            if column + 1 > width {
+                output.append(contentsOf: ASCII.crlf)
+                output.append(ASCII.space)
+                column = 1
+            }
+            let take = max(1, min(width - column, text.endIndex - index))
+            output.append(contentsOf: text[index..<(index + take)])
+            column += take
+            index += take
+        }
     }
 }

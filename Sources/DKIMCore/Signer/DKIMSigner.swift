@@ -105,7 +105,7 @@ public struct SigningStream: Sendable {
         try SignerValidation.validateTimes(timestamp: timestamp, expiration: expiration)
         // The options were rendered and parsed back once, when the signer was made; here the field is built
         // from them and this message's bh=, l=, t=, x= and h= without another round trip.
-        var signature = DKIMSignature(
+        let signature = DKIMSignature(
             checkedForSigning: options.key.type == .ed25519 ? .ed25519SHA256 : .rsaSHA256,
             bodyHash: bodyHash,
             canonicalization: options.canonicalization,
@@ -119,37 +119,51 @@ public struct SigningStream: Sendable {
         )
 
         // RFC 6376 §5.4.2 / §3.7: the selected fields, then this field with an empty b= and no final CRLF.
-        let unsigned = signature.headerField()
+        // Rendered once: the field with an empty b= is hashed, then completed with the signature.
+        let unsigned = signature.unsignedRendering()
         let nameEnd = DKIMSignature.fieldName.utf8.count
         let digest = try HeaderHash.digest(signedNames: signedNames, headers: headers,
-                                           signatureField: HeaderField(validatedRaw: unsigned, nameEnd: nameEnd,
-                                                                       colonIndex: nameEnd),
+                                           signatureField: HeaderField(validatedRaw: unsigned.bytes + ASCII.crlf,
+                                                                       nameEnd: nameEnd, colonIndex: nameEnd),
                                            blanking: nil, algorithm: options.canonicalization.header)
+        let value: [UInt8]
         do {
-            signature.signature = try options.key.signature(forDigest: digest)
+            value = try options.key.signature(forDigest: digest)
         } catch {
             throw DKIMError(.cryptoFailure, "Signing failed: \(error)")
         }
-        return signature.headerField()
+        return unsigned.completed(signature: value)
     }
 
     /// The default `h=`: every instance of each default field present, From always, then one more entry for
     /// each present field that is oversigned (RFC 6376 §5.4.2, §8.15).
     static func defaultHeaderList(for headers: [HeaderField], oversigning: [String]) -> [String] {
-        // Counted by comparing names (no dictionary of hashed strings): a few hundred cheap compares for a
-        // typical header, and linear in the number of fields for a hostile one.
-        func count(_ name: String) -> Int {
-            let lowercased = HeaderField.lowercasedBytes(name)
-            return headers.count { $0.hasName(lowercasedBytes: lowercased) }
+        // One pass over the fields, each compared by length first with the lowercased default names (no
+        // dictionary of hashed strings, no allocation per name): linear in the number of fields.
+        let defaults = Self.defaultNameBytes
+        var counts = [Int](repeating: 0, count: defaults.count)
+        for field in headers {
+            for index in defaults.indices where field.hasName(lowercasedBytes: defaults[index]) {
+                counts[index] += 1
+                break
+            }
         }
         var names: [String] = []
-        for name in SignOptions.defaultSignedHeaders {
-            let present = count(name)
-            for _ in 0..<present { names.append(name) }
+        names.reserveCapacity(headers.count + oversigning.count)
+        for (index, name) in SignOptions.defaultSignedHeaders.enumerated() {
+            for _ in 0..<counts[index] { names.append(name) }
         }
-        for name in oversigning.map({ $0.lowercased() }) where count(name) > 0 {
-            names.append(name)
+        for name in oversigning {
+            let lowercased = HeaderField.lowercasedBytes(name)
+            if headers.contains(where: { $0.hasName(lowercasedBytes: lowercased) }) {
+                names.append(String(decoding: lowercased, as: UTF8.self))
+            }
         }
         return names
+    }
+
+    /// ``SignOptions/defaultSignedHeaders`` as bytes (already lowercase), in the same order.
+    private static let defaultNameBytes: [[UInt8]] = SignOptions.defaultSignedHeaders.map {
+        HeaderField.lowercasedBytes($0)
     }
 }
