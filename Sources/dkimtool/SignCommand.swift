@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import DKIMCore
+import Foundation
 
 /// `dkimtool sign`: prepend a DKIM-Signature to messages.
 struct SignCommand: AsyncParsableCommand {
@@ -64,7 +65,9 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: "With --output-dir: messages signed at once (default: one per active core).")
     var jobs: Int?
 
-    @Argument(help: "Messages to sign; - or nothing for standard input.")
+    @Argument(help: ArgumentHelp("Messages to sign; - or nothing for standard input. With --output-dir, a directory "
+                                 + "signs each regular file directly in it (a batch of any size without a long "
+                                 + "command line).", valueName: "files"))
     var files: [String] = []
 
     func validate() throws {
@@ -90,8 +93,8 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let inputs = files.isEmpty ? ["-"] : try SignJob.expand(files, intoDirectory: outputDir != nil)
         let signer = try makeSigner()
-        let inputs = files.isEmpty ? ["-"] : files
         let job = SignJob(inputs: inputs, outputDir: outputDir, output: output, overwrite: force, signer: signer)
         var worst: ExitCode?
         // Each message is signed on its own core; diagnostics come out in the order of the inputs.
@@ -147,6 +150,42 @@ struct SignJob: Sendable {
             let destination = outputDir.map { $0 + "/" + Self.baseName(input) } ?? output
             try MessageSigning.sign(input: input, output: destination, overwrite: overwrite, with: signer)
         }
+    }
+
+    /// The files to sign: each argument as given, except that a directory (allowed only with `--output-dir`)
+    /// stands for the regular files directly in it, hidden ones and subdirectories skipped, in byte order of
+    /// their names. Not recursive: every output keeps its file name in one directory, so two inputs never
+    /// land on the same name unless two arguments do.
+    static func expand(_ arguments: [String], intoDirectory: Bool) throws -> [String] {
+        var inputs: [String] = []
+        for argument in arguments {
+            var info = stat()
+            guard argument != "-", stat(argument, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                inputs.append(argument)   // a file, or a path whose error the job reports in its place
+                continue
+            }
+            guard intoDirectory else {
+                throw Console.fail("\(argument) is a directory; signing the files in it needs --output-dir.",
+                                   SysExit.usage)
+            }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: argument)
+            } catch {
+                throw Console.fail("cannot read directory \(argument)", SysExit.inputMissing)
+            }
+            let directory = argument.hasSuffix("/") ? argument : argument + "/"
+            let before = inputs.count
+            defer { if inputs.count == before { Console.warning("\(argument) holds no files to sign.") } }
+            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            where !name.hasPrefix(".") {
+                var entry = stat()
+                if stat(directory + name, &entry) == 0, (entry.st_mode & S_IFMT) == S_IFREG {
+                    inputs.append(directory + name)
+                }
+            }
+        }
+        return inputs
     }
 
     static func baseName(_ path: String) -> String {

@@ -73,4 +73,40 @@ import Testing
         #expect(verified.status == 0)
         #expect(verified.stdout.components(separatedBy: ": pass\n").count == 31)
     }
+
+    /// A directory argument signs the regular files directly in it, in byte order of names, skipping hidden
+    /// files and subdirectories; without --output-dir it is refused, and an empty one is named in a warning.
+    @Test func signOutputDirectoryFromADirectory() throws {
+        let directory = try CLI.temporaryDirectory()
+        let key = CLI.vectorKey("rsa2048-pkcs8.pem")
+        let input = directory.appendingPathComponent("in")
+        let output = directory.appendingPathComponent("out")
+        let empty = directory.appendingPathComponent("empty")
+        for folder in [input, output, empty, input.appendingPathComponent("sub")] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        let names = ["b.eml", "a.eml", "10.eml", ".hidden.eml", "sub/nested.eml"]
+        for name in names {
+            let text = "From: a@example.com\r\nSubject: \(name)\r\n\r\nbody\r\n"
+            try Data(text.utf8).write(to: input.appendingPathComponent(name))
+        }
+        let sign = ["sign", "--domain", "example.com", "--selector", "mail", "--key", key, "--now", "1700000000"]
+        let result = try CLI.run(sign + ["--output-dir", output.path, input.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
+        #expect(written == ["10.eml", "a.eml", "b.eml"])
+        for name in written {
+            let signed = try String(contentsOf: output.appendingPathComponent(name), encoding: .utf8)
+            #expect(signed.hasPrefix("DKIM-Signature: "))
+            #expect(signed.hasSuffix("Subject: \(name)\r\n\r\nbody\r\n"))
+        }
+
+        let refused = try CLI.run(sign + ["--output", output.appendingPathComponent("x").path, input.path])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("is a directory"))
+
+        let nothing = try CLI.run(sign + ["--output-dir", output.path, empty.path])
+        #expect(nothing.status == 0)
+        #expect(nothing.stderr.contains("holds no files to sign"))
+    }
 }
