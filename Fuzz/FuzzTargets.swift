@@ -133,8 +133,49 @@ enum FuzzTargets {
             check(false, "streaming canonicalizer threw \(error)")
         }
         check(output == expected, "streaming and one-shot canonicalization differ")
+        let model = algorithm == .simple ? simpleModel(Array(body)) : relaxedModel(Array(body))
+        check(expected == Array(model.prefix(limit ?? model.count)), "canonicalization differs from the RFC model")
+        check(canonicalizer.canonicalLength == model.count, "canonicalLength differs from the RFC model")
         check(canonicalizer.emittedLength == output.count, "emittedLength disagrees with the output")
         if let limit { check(output.count <= limit, "more than l= octets emitted") }
+    }
+
+    /// RFC 6376 §3.4.3 read literally, independent of the canonicalizer: trailing CR LF pairs reduced to one
+    /// CR LF, which is also added to a body without one and to an empty body.
+    static func simpleModel(_ body: [UInt8]) -> [UInt8] {
+        var end = body.count
+        while end >= 2, body[end - 2] == 13, body[end - 1] == 10 { end -= 2 }
+        return Array(body[..<end]) + [13, 10]
+    }
+
+    /// RFC 6376 §3.4.4 read literally: lines split at CR LF, each WSP run one SP, WSP at line ends and empty
+    /// lines at the end dropped, a non-empty last line ended with CR LF.
+    static func relaxedModel(_ body: [UInt8]) -> [UInt8] {
+        var lines: [[UInt8]] = [[]]
+        var index = 0
+        while index < body.count {
+            if body[index] == 13, index + 1 < body.count, body[index + 1] == 10 {
+                lines.append([])
+                index += 2
+            } else {
+                lines[lines.count - 1].append(body[index])
+                index += 1
+            }
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        var canonical = lines.map { line -> [UInt8] in
+            var out: [UInt8] = []
+            var space = false
+            for byte in line {
+                if byte == 32 || byte == 9 { space = true; continue }
+                if space { out.append(32) }
+                space = false
+                out.append(byte)
+            }
+            return out
+        }
+        while canonical.last?.isEmpty == true { canonical.removeLast() }
+        return canonical.flatMap { $0 + [13, 10] }
     }
 
     /// The verifier end to end: the first two bytes give the length of a TXT record that the in-memory resolver

@@ -162,6 +162,29 @@ enum MessageVectors {
         #expect(Array(message[index...]) == Array("x\r\n".utf8))
     }
 
+    /// One chunk holding a large header and body is copied a 16 KiB window at a time: the empty line at every
+    /// offset around a window edge (its CR LF CR LF split across two windows) and far past the first window is
+    /// found, the body offset is exact, and the kept header section is the header alone.
+    @Test(arguments: [16_380, 16_381, 16_382, 16_383, 16_384, 16_385, 40_000])
+    func oneLargeChunkIsReadAWindowAtATime(headerLength: Int) throws {
+        var header: [UInt8] = []
+        var number = 0
+        while header.count < headerLength - 80 {
+            header += Array("X-Filler-\(number): \(String(repeating: "f", count: 20))\r\n".utf8)
+            number += 1
+        }
+        let pad = headerLength - header.count - Array("Subject: \r\n".utf8).count
+        header += Array("Subject: \(String(repeating: "s", count: pad))\r\n".utf8)
+        #expect(header.count == headerLength)
+        let body = Array(repeating: UInt8(ascii: "b"), count: 100_000)
+        let message = header + [13, 10] + body
+        var reader = HeaderSectionReader(maximumHeaderLength: 1 << 20, maximumHeaderFields: 10_000)
+        let start = try message.withUnsafeBytes { try reader.feed($0) }
+        #expect(start == header.count + 2)
+        #expect(reader.headerSection == header + [13, 10])
+        #expect(try reader.headers == MessageParts(parsing: message).headers)
+    }
+
     @Test func boundsAndMisuse() throws {
         var small = HeaderSectionReader(maximumHeaderLength: 16)
         #expect(throws: DKIMError(.limitExceeded, "")) {
