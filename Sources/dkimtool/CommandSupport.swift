@@ -42,7 +42,9 @@ extension Console {
     /// tools treat as line ends) and the bidirectional formatting characters (U+200E/F, U+202A–U+202E,
     /// U+2066–U+2069, which reorder what a terminal shows) are replaced too.
     static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+        // The common case, printable ASCII only, is returned as it is without building a new string.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
             isUnsafe(scalar.value) ? "?" : scalar
         }))
     }

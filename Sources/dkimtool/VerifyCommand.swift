@@ -79,11 +79,12 @@ struct VerifyCommand: AsyncParsableCommand {
         if showProgress { batch.progress.total = VerifyBatch.countMessages(inputs, forceMbox: mbox) }
         // Messages are verified on every core; results are printed and counted in the order of the inputs.
         let feed = VerifyFeed(inputs: inputs, forceMbox: mbox)
-        let job = VerifyJob(verifier: batch.verifier)
+        let job = VerifyJob(verifier: batch.verifier, format: format, authservID: batch.authservID)
         await BatchRunner(width: jobs).run(next: feed.next, work: job.run) { outcome in
             switch outcome.result {
             case .success(let verification):
-                batch.show(verification, identity: outcome.identity ?? MessageIdentity(path: "-"))
+                batch.show(verification, identity: outcome.identity ?? MessageIdentity(path: "-"),
+                           rendered: outcome.rendered)
             case .failure(let error):
                 batch.failed(error, identity: outcome.identity)
             }
@@ -118,13 +119,22 @@ struct VerifyBatch {
         self.progress = progress
     }
 
-    /// Prints one message's result and counts it.
-    mutating func show(_ outcome: MessageVerification, identity: MessageIdentity) {
+    /// One message's result as printed: a text block or a JSON line.
+    static func line(for outcome: MessageVerification, identity: MessageIdentity, format: OutputFormat,
+                     authservID: String) throws -> String {
+        switch format {
+        case .text: VerificationText.render(outcome, file: identity.display, authservID: authservID)
+        case .json: try Console.json(VerifiedMessageJSON(outcome, identity: identity))
+        }
+    }
+
+    /// Prints one message's result and counts it; `rendered` is its ``line(for:identity:format:authservID:)``
+    /// when the job made it already, so the serial part of a batch only prints.
+    mutating func show(_ outcome: MessageVerification, identity: MessageIdentity,
+                       rendered: Result<String, any Error>? = nil) {
         do {
-            let line = switch format {
-            case .text: VerificationText.render(outcome, file: identity.display, authservID: authservID)
-            case .json: try Console.json(VerifiedMessageJSON(outcome, identity: identity))
-            }
+            let line = try rendered?.get()
+                ?? Self.line(for: outcome, identity: identity, format: format, authservID: authservID)
             tally.add(outcome.result)
             summary.add(outcome)
             progress.clear()
@@ -181,6 +191,8 @@ enum VerifyItem: Sendable {
 struct VerifyOutcome: Sendable {
     var identity: MessageIdentity?
     var result: Result<MessageVerification, any Error>
+    /// The printed form of a successful result, made by the job (in parallel) rather than by the printer.
+    var rendered: Result<String, any Error>?
 }
 
 /// Verifies one ``VerifyItem``; the work of one core in a batch.
@@ -190,8 +202,22 @@ struct VerifyOutcome: Sendable {
 struct VerifyJob: Sendable {
     /// One verifier for the whole batch: its options' key cache is shared by every message.
     let verifier: DKIMVerifier
+    /// How results are printed; each job renders its own.
+    let format: OutputFormat
+    let authservID: String
 
     nonisolated func run(_ item: VerifyItem) async -> VerifyOutcome {
+        var outcome = await verify(item)
+        if case .success(let verification) = outcome.result {
+            let identity = outcome.identity ?? MessageIdentity(path: "-")
+            outcome.rendered = Result {
+                try VerifyBatch.line(for: verification, identity: identity, format: format, authservID: authservID)
+            }
+        }
+        return outcome
+    }
+
+    private func verify(_ item: VerifyItem) async -> VerifyOutcome {
         switch item {
         case .file(let path):
             let identity = MessageIdentity(path: path)
