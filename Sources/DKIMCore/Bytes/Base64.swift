@@ -99,8 +99,24 @@ public enum Base64 {
                 var quad: UInt32 = 0
                 var count = 0
                 var padCount = 0
-                for offset in text.indices {
+                var offset = 0
+                while offset < text.count {
+                    // Whole quanta of four alphabet characters (the common case between folds) at once: table
+                    // values are below 64, and `invalid` has its top bits set.
+                    if count == 0, padCount == 0, offset + 4 <= text.count {
+                        let v0 = table[Int(text[offset])], v1 = table[Int(text[offset + 1])]
+                        let v2 = table[Int(text[offset + 2])], v3 = table[Int(text[offset + 3])]
+                        if (v0 | v1 | v2 | v3) & 0xC0 == 0 {
+                            out[written] = v0 << 2 | v1 >> 4
+                            out[written + 1] = v1 << 4 | v2 >> 2
+                            out[written + 2] = v2 << 6 | v3
+                            written += 3
+                            offset += 4
+                            continue
+                        }
+                    }
                     let byte = text[offset]
+                    offset += 1
                     let value = table[Int(byte)]
                     if value != invalid {
                         guard padCount == 0 else {
@@ -128,7 +144,7 @@ public enum Base64 {
                         padCount += 1
                         continue
                     }
-                    failure = .invalidCharacter(byte: byte, offset: offset)
+                    failure = .invalidCharacter(byte: byte, offset: offset - 1)
                     return
                 }
                 switch (count, padCount) {
