@@ -536,6 +536,14 @@ public struct BodyCanonicalizer: Sendable {
 
     private mutating func processRelaxed<Sink: ByteSink>(_ input: UnsafeRawPointer, _ count: Int,
                                                          _ output: inout Output, _ sink: inout Sink) {
+        // The end of the chunk's last byte that is not SP, HTAB, CR or LF: up to there no line can be trailing
+        // and no WSP run can be cut, which ``relaxedBlocks(_:from:to:_:_:)`` relies on. Found once per chunk.
+        var contentEnd = count
+        while contentEnd > 0 {
+            let byte = input.load(fromByteOffset: contentEnd - 1, as: UInt8.self)
+            guard ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf else { break }
+            contentEnd -= 1
+        }
         var index = 0
         if pendingCR {
             pendingCR = false
@@ -569,7 +577,143 @@ public struct BodyCanonicalizer: Sendable {
                 continue
             }
             beginRelaxedContent(&output, &sink)
+            if contentEnd - index >= BodyCanonicalizer.blockRegionMinimum, output.capacity >= 64,
+               output.limit - output.total >= contentEnd - index {
+                // The whole stretch fits under `l=` (each input byte gives at most one output byte).
+                BodyCanonicalizer.relaxedBlocks(input, from: index, to: contentEnd, &output, &sink)
+                index = contentEnd
+                continue
+            }
             index = extendRelaxedRun(input, from: index, count, &output, &sink)
+        }
+    }
+
+    /// The shortest stretch worth the setup of ``relaxedBlocks(_:from:to:_:_:)``.
+    private static let blockRegionMinimum = 48
+
+    /// Canonicalizes `[start, end)` 16 bytes at a time without a branch per change, where `input[start]` is
+    /// content inside a line (the state is "in a line, no WSP pending") and `input[end - 1]` is neither SP, HTAB,
+    /// CR nor LF, so every WSP run and every line inside ends before `end` and none of these lines is trailing.
+    ///
+    /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) depend only on neighbouring bytes: a WSP byte
+    /// after a WSP byte is dropped, the first WSP of a run is written as SP, and when a CR LF follows a WSP byte
+    /// that SP is taken back (the run is at the end of a line). So each block is written as a small in-order
+    /// scatter: lane `k` is stored at the output offset given by a prefix sum of the lanes' advances, a dropped
+    /// lane is overwritten by the next one, and a CR LF after WSP lands on the SP of its run. Blocks with no HTAB,
+    /// no WSP after WSP and no CR after WSP (almost all of a text) are copied with one store.
+    ///
+    /// The caller checks that `end - start` octets fit under the limit and that the buffer holds at least 64.
+    private static func relaxedBlocks<Sink: ByteSink>(_ input: UnsafeRawPointer, from start: Int, to end: Int,
+                                                      _ output: inout Output, _ sink: inout Sink) {
+        typealias Block = SIMD16<UInt8>
+        let base = output.base
+        let capacity = output.capacity
+        // Output offset of the next byte, and the octets produced; a scatter writes at most 16 bytes from
+        // `used - 1` (a CR LF taking back the SP before it), so 16 bytes stay free.
+        var used = output.used
+        var produced = 0
+        if used > capacity &- 16 {
+            output.flush(&sink)
+            used = 0
+        }
+        base.storeBytes(of: input.load(fromByteOffset: start, as: UInt8.self), toByteOffset: used, as: UInt8.self)
+        used &+= 1
+        produced &+= 1
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tabToSpace = ones &* UInt64(ASCII.tab ^ ASCII.space)
+        var index = start &+ 1
+        // Each block reads the byte before it (at or after `start`) and the byte after it (before `end`).
+        while index &+ Block.scalarCount < end {
+            if used > capacity &- Block.scalarCount {
+                used = flushKeepingLast(base, used, &sink)
+            }
+            let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+            let isTab = lanes(current, equalTo: ASCII.tab)
+            let isSpace = lanes(current, equalTo: ASCII.space)
+            let isCR = lanes(current, equalTo: ASCII.cr)
+            let afterWSP = lanes(previous, equalTo: ASCII.space) | lanes(previous, equalTo: ASCII.tab)
+            if !anyLane(isTab | (afterWSP & (isSpace | isCR))) {
+                (base + used).storeBytes(of: current, as: Block.self)
+                used &+= Block.scalarCount
+                produced &+= Block.scalarCount
+                index &+= Block.scalarCount
+                continue
+            }
+            let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
+            // A WSP lane after WSP is dropped; a CR LF after WSP takes back the run's SP.
+            let dropped = (isSpace | isTab) & afterWSP
+            let takesBack = isCR & lanes(next, equalTo: ASCII.lf) & afterWSP
+            let advance = unsafeBitCast(~dropped & Block(repeating: 1), to: SIMD2<UInt64>.self)
+            let step = unsafeBitCast(~(dropped | takesBack) & Block(repeating: 1), to: SIMD2<UInt64>.self)
+            // HTAB becomes SP; done on words, which keeps the compiler from splitting the vector into bytes.
+            let tabs = unsafeBitCast(isTab, to: SIMD2<UInt64>.self)
+            let values = unsafeBitCast(current, to: SIMD2<UInt64>.self) ^ (tabs & SIMD2(repeating: tabToSpace))
+            // Inclusive prefix sums of the steps, per byte (at most 16, so no carry between bytes); lane k is
+            // written at used - 1 + sum(k) + 1 - advance(k).
+            let lowSums = step[0] &* ones
+            let highSums = (step[1] &+ (lowSums >> 56)) &* ones
+            let target = base + (used &- 1)
+            scatter(values[0], at: lowSums &+ ones &- advance[0], into: target)
+            scatter(values[1], at: highSums &+ ones &- advance[1], into: target)
+            let total = Int(truncatingIfNeeded: highSums >> 56)
+            used &+= total
+            produced &+= total
+            index &+= Block.scalarCount
+        }
+        if used > capacity &- Block.scalarCount {
+            used = flushKeepingLast(base, used, &sink)
+        }
+        // The last (at most 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
+        // byte after a CR is inside the input.
+        var previousWSP = ASCII.isWSP(input.load(fromByteOffset: index &- 1, as: UInt8.self))
+        while index < end {
+            let byte = input.load(fromByteOffset: index, as: UInt8.self)
+            let isWSP = ASCII.isWSP(byte)
+            if previousWSP, byte == ASCII.cr, input.load(fromByteOffset: index &+ 1, as: UInt8.self) == ASCII.lf {
+                used &-= 1
+                produced &-= 1
+            }
+            base.storeBytes(of: isWSP ? ASCII.space : byte, toByteOffset: used, as: UInt8.self)
+            if !(isWSP && previousWSP) {
+                used &+= 1
+                produced &+= 1
+            }
+            previousWSP = isWSP
+            index &+= 1
+        }
+        output.used = used
+        output.total &+= produced
+    }
+
+    /// Writes all but the last of the `used` buffered bytes to the sink and moves the last one to the front: it may
+    /// be the SP of a WSP run that a CR LF still to come takes back. Returns the new count, 1. Kept out of line so
+    /// the sink's code does not crowd the block loop.
+    @inline(never)
+    private static func flushKeepingLast<Sink: ByteSink>(_ base: UnsafeMutableRawPointer, _ used: Int,
+                                                         _ sink: inout Sink) -> Int {
+        sink.write(UnsafeRawBufferPointer(start: base, count: used - 1))
+        base.storeBytes(of: base.load(fromByteOffset: used - 1, as: UInt8.self), as: UInt8.self)
+        return 1
+    }
+
+    /// Lanes of `block` equal to `byte` set to 0xFF, others 0 (plain bytes, cheaper to combine than a mask).
+    @inline(__always)
+    private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD16<UInt8> {
+        let mask: SIMDMask<SIMD16<Int8>> = block .== SIMD16<UInt8>(repeating: byte)
+        return unsafeBitCast(mask, to: SIMD16<UInt8>.self)
+    }
+
+    /// Stores the eight bytes of `values` (lowest first) at `target + offset byte`, in order.
+    @inline(__always)
+    private static func scatter(_ values: UInt64, at offsets: UInt64, into target: UnsafeMutableRawPointer) {
+        var values = values
+        var offsets = offsets
+        for _ in 0..<8 {
+            target.storeBytes(of: UInt8(truncatingIfNeeded: values), toByteOffset: Int(offsets & 0xFF),
+                              as: UInt8.self)
+            values &>>= 8
+            offsets &>>= 8
         }
     }
 
