@@ -10,8 +10,9 @@ import Darwin
 ///
 /// This is the only implementation of body canonicalization in DKIMCore; the one-shot
 /// ``Canonicalization/canonicalizeBody(_:_:limit:)`` runs it over a single chunk. Output is gathered in an
-/// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; a run of
-/// 16 KiB or more that needs no change goes to the sink in place, without a copy. Pass the
+/// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; with
+/// `simple`, a run of 16 KiB or more goes to the sink in place, without a copy (`relaxed` copies text through the
+/// buffer 16 bytes at a time, making its changes on the way). Pass the
 /// same sink to every call: buffered bytes reach the sink on a later call or at ``finish(into:)``.
 ///
 /// Trailing empty lines and trailing white space are held as counts, never as bytes, until a later non-empty
@@ -608,8 +609,8 @@ public struct BodyCanonicalizer: Sendable {
         typealias Block = SIMD16<UInt8>
         let base = output.base
         let capacity = output.capacity
-        // Output offset of the next byte, and the octets produced; a scatter writes at most 16 bytes from
-        // `used - 1` (a CR LF taking back the SP before it), so 16 bytes stay free.
+        // Output offset of the next byte; a block writes at most 16 bytes from `used - 1` (a CR LF taking back
+        // the SP before it), so 16 bytes per block stay free.
         var used = output.used
         var produced = 0
         if used > capacity &- 16 {
@@ -617,51 +618,39 @@ public struct BodyCanonicalizer: Sendable {
             used = 0
         }
         base.storeBytes(of: input.load(fromByteOffset: start, as: UInt8.self), toByteOffset: used, as: UInt8.self)
+        // `produced` counts flushed octets; the buffered ones are added at the end.
+        produced &-= used
         used &+= 1
-        produced &+= 1
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let tabToSpace = ones &* UInt64(ASCII.tab ^ ASCII.space)
         var index = start &+ 1
-        // Each block reads the byte before it (at or after `start`) and the byte after it (before `end`).
-        while index &+ Block.scalarCount < end {
-            if used > capacity &- Block.scalarCount {
+        // Each block reads the byte before it (at or after `start`) and the byte after it (before `end`). Two
+        // blocks per step: most pairs need no change and are copied after one test.
+        while index &+ 2 &* Block.scalarCount < end {
+            if used > capacity &- 2 &* Block.scalarCount {
+                produced &+= used &- 1
                 used = flushKeepingLast(base, used, &sink)
             }
-            let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
-            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
-            let isTab = lanes(current, equalTo: ASCII.tab)
-            let isSpace = lanes(current, equalTo: ASCII.space)
-            let isCR = lanes(current, equalTo: ASCII.cr)
-            let afterWSP = lanes(previous, equalTo: ASCII.space) | lanes(previous, equalTo: ASCII.tab)
-            if !anyLane(isTab | (afterWSP & (isSpace | isCR))) {
-                (base + used).storeBytes(of: current, as: Block.self)
-                used &+= Block.scalarCount
-                produced &+= Block.scalarCount
-                index &+= Block.scalarCount
-                continue
+            let first = RelaxedBlock(input, index)
+            let second = RelaxedBlock(input, index &+ Block.scalarCount)
+            if !anyWord(first.flagged | second.flagged) {
+                (base + used).storeBytes(of: first.current, as: Block.self)
+                (base + used).storeBytes(of: second.current, toByteOffset: Block.scalarCount, as: Block.self)
+                used &+= 2 &* Block.scalarCount
+            } else {
+                used = first.write(input, index, base, used)
+                used = second.write(input, index &+ Block.scalarCount, base, used)
             }
-            let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
-            // A WSP lane after WSP is dropped; a CR LF after WSP takes back the run's SP.
-            let dropped = (isSpace | isTab) & afterWSP
-            let takesBack = isCR & lanes(next, equalTo: ASCII.lf) & afterWSP
-            let advance = unsafeBitCast(~dropped & Block(repeating: 1), to: SIMD2<UInt64>.self)
-            let step = unsafeBitCast(~(dropped | takesBack) & Block(repeating: 1), to: SIMD2<UInt64>.self)
-            // HTAB becomes SP; done on words, which keeps the compiler from splitting the vector into bytes.
-            let tabs = unsafeBitCast(isTab, to: SIMD2<UInt64>.self)
-            let values = unsafeBitCast(current, to: SIMD2<UInt64>.self) ^ (tabs & SIMD2(repeating: tabToSpace))
-            // Inclusive prefix sums of the steps, per byte (at most 16, so no carry between bytes); lane k is
-            // written at used - 1 + sum(k) + 1 - advance(k).
-            let lowSums = step[0] &* ones
-            let highSums = (step[1] &+ (lowSums >> 56)) &* ones
-            let target = base + (used &- 1)
-            scatter(values[0], at: lowSums &+ ones &- advance[0], into: target)
-            scatter(values[1], at: highSums &+ ones &- advance[1], into: target)
-            let total = Int(truncatingIfNeeded: highSums >> 56)
-            used &+= total
-            produced &+= total
+            index &+= 2 &* Block.scalarCount
+        }
+        if index &+ Block.scalarCount < end {
+            if used > capacity &- Block.scalarCount {
+                produced &+= used &- 1
+                used = flushKeepingLast(base, used, &sink)
+            }
+            used = RelaxedBlock(input, index).write(input, index, base, used)
             index &+= Block.scalarCount
         }
         if used > capacity &- Block.scalarCount {
+            produced &+= used &- 1
             used = flushKeepingLast(base, used, &sink)
         }
         // The last (at most 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
@@ -672,18 +661,73 @@ public struct BodyCanonicalizer: Sendable {
             let isWSP = ASCII.isWSP(byte)
             if previousWSP, byte == ASCII.cr, input.load(fromByteOffset: index &+ 1, as: UInt8.self) == ASCII.lf {
                 used &-= 1
-                produced &-= 1
             }
             base.storeBytes(of: isWSP ? ASCII.space : byte, toByteOffset: used, as: UInt8.self)
             if !(isWSP && previousWSP) {
                 used &+= 1
-                produced &+= 1
             }
             previousWSP = isWSP
             index &+= 1
         }
+        output.total &+= produced &+ used
         output.used = used
-        output.total &+= produced
+    }
+
+    /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:_:_:)``, as two words of byte masks.
+    ///
+    /// The masks are combined as words, not as vector masks: that keeps the compiler from re-deriving each
+    /// combined mask from its low bits before the test (four extra vector instructions per block).
+    private struct RelaxedBlock {
+        typealias Block = SIMD16<UInt8>
+        typealias Words = SIMD2<UInt64>
+        let current: Block
+        let isTab: Words
+        let isWSP: Words
+        let isCR: Words
+        let afterWSP: Words
+        /// Lanes that change something: a HTAB, WSP after WSP, a CR after WSP (a superset of the CR LF that takes
+        /// back the SP of its run).
+        let flagged: Words
+
+        @inline(__always)
+        init(_ input: UnsafeRawPointer, _ index: Int) {
+            current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+            isTab = BodyCanonicalizer.lanes(current, equalTo: ASCII.tab)
+            isWSP = BodyCanonicalizer.lanes(current, equalTo: ASCII.space) | isTab
+            isCR = BodyCanonicalizer.lanes(current, equalTo: ASCII.cr)
+            afterWSP = BodyCanonicalizer.lanes(previous, equalTo: ASCII.space)
+                | BodyCanonicalizer.lanes(previous, equalTo: ASCII.tab)
+            flagged = isTab | (afterWSP & (isWSP | isCR))
+        }
+
+        /// Writes the block's canonical bytes at `used` (the SP of a WSP run just before it at `used - 1`) and
+        /// returns the new `used`; at most 16 bytes from `used - 1` are written.
+        @inline(__always)
+        func write(_ input: UnsafeRawPointer, _ index: Int, _ base: UnsafeMutableRawPointer, _ used: Int) -> Int {
+            if !BodyCanonicalizer.anyWord(flagged) {
+                (base + used).storeBytes(of: current, as: Block.self)
+                return used &+ Block.scalarCount
+            }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
+            // A WSP lane after WSP is dropped; a CR LF after WSP takes back the run's SP.
+            let dropped = isWSP & afterWSP
+            let takesBack = isCR & BodyCanonicalizer.lanes(next, equalTo: ASCII.lf) & afterWSP
+            let advance = ~dropped & Words(repeating: ones)
+            let step = ~(dropped | takesBack) & Words(repeating: ones)
+            // HTAB becomes SP; done on words, which keeps the compiler from splitting the vector into bytes.
+            let values = unsafeBitCast(current, to: Words.self)
+                ^ (isTab & Words(repeating: ones &* UInt64(ASCII.tab ^ ASCII.space)))
+            // Inclusive prefix sums of the steps, per byte (at most 16, so no carry between bytes); lane k is
+            // written at used - 1 + sum(k) + 1 - advance(k).
+            let lowSums = step[0] &* ones
+            let highSums = (step[1] &+ (lowSums >> 56)) &* ones
+            let target = base + (used &- 1)
+            BodyCanonicalizer.scatter(values[0], at: lowSums &+ ones &- advance[0], into: target)
+            BodyCanonicalizer.scatter(values[1], at: highSums &+ ones &- advance[1], into: target)
+            return used &+ Int(truncatingIfNeeded: highSums >> 56)
+        }
     }
 
     /// Writes all but the last of the `used` buffered bytes to the sink and moves the last one to the front: it may
@@ -697,11 +741,17 @@ public struct BodyCanonicalizer: Sendable {
         return 1
     }
 
-    /// Lanes of `block` equal to `byte` set to 0xFF, others 0 (plain bytes, cheaper to combine than a mask).
+    /// The lanes of `block` equal to `byte` as 0xFF bytes (others 0), in two words.
     @inline(__always)
-    private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD16<UInt8> {
+    private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD2<UInt64> {
         let mask: SIMDMask<SIMD16<Int8>> = block .== SIMD16<UInt8>(repeating: byte)
-        return unsafeBitCast(mask, to: SIMD16<UInt8>.self)
+        return unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+    }
+
+    /// Whether either word is nonzero.
+    @inline(__always)
+    private static func anyWord(_ words: SIMD2<UInt64>) -> Bool {
+        anyLane(unsafeBitCast(words, to: SIMD16<UInt8>.self))
     }
 
     /// Stores the eight bytes of `values` (lowest first) at `target + offset byte`, in order.
