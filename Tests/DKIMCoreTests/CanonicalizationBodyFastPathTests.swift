@@ -146,4 +146,57 @@ import Testing
             }
         }
     }
+
+    /// The block scatter: WSP runs of 1 to 40 bytes (crossing 16- and 32-byte blocks) between words, before CR LF,
+    /// before a bare CR and on their own line, at every offset of a block; one-shot, cut at every tenth byte, and
+    /// with `l=` just short of the end (large enough for the block path to run on the first chunk).
+    @Test(arguments: [[ASCII.space], [ASCII.tab], [ASCII.space, ASCII.tab]])
+    func wspRunsAtEveryBlockOffset(run: [UInt8]) throws {
+        let tails: [[UInt8]] = [
+            Array("word".utf8), [ASCII.cr, ASCII.lf], [ASCII.cr, ASCII.lf, ASCII.cr, ASCII.lf],
+            [ASCII.cr, ASCII.cr, ASCII.lf], [ASCII.cr, Array("x".utf8)[0]], [ASCII.lf],
+        ]
+        for offset in 0..<33 {
+            for length in [1, 2, 3, 15, 16, 17, 31, 33, 40] {
+                for tail in tails {
+                    var input = Array(repeating: Array("p".utf8)[0], count: offset + 1)
+                    input += (0..<length).map { run[$0 % run.count] }
+                    input += tail
+                    input += Array("continued text of the line".utf8)
+                    input += Array(repeating: ASCII.space, count: length) + [ASCII.cr, ASCII.lf]
+                    input += Array("last line, long enough for two more blocks of text".utf8)
+                    let expected = Self.relaxedModel(input)
+                    #expect(Canonicalization.canonicalizeBody(input, .relaxed) == expected,
+                            "offset \(offset) length \(length) \(tail)")
+                    for cut in stride(from: 0, through: input.count, by: 10) {
+                        let streamed = try CanonicalizationBodyTests.stream([input[..<cut], input[cut...]], .relaxed)
+                        #expect(streamed.output == expected, "offset \(offset) length \(length) cut \(cut)")
+                    }
+                    for limit in (expected.count - 3)...(expected.count + 1) {
+                        let limited = try CanonicalizationBodyTests.stream([input[...]], .relaxed, limit: limit)
+                        #expect(limited.output == Array(expected.prefix(limit)), "offset \(offset) l=\(limit)")
+                        #expect(limited.canonicalizer.canonicalLength == expected.count)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A 64-byte buffer flushes every few blocks; the byte kept across a flush may be the SP of a WSP run that a
+    /// CR LF in the next block takes back.
+    @Test func smallBufferKeepsTheSpaceACRLFTakesBack() throws {
+        var random = SplitMix64(seed: 0xB10C_0064)
+        for round in 0..<200 {
+            let input = Self.body(&random, length: 200 + Int(random.next() % 400), texture: 30)
+            let expected = Self.relaxedModel(input)
+            var canonicalizer = BodyCanonicalizer(.relaxed, limit: nil, bufferCapacity: 64)
+            var sink: [UInt8] = []
+            let cut = Int(random.next() % UInt64(input.count + 1))
+            try canonicalizer.feed(input[..<cut], into: &sink)
+            try canonicalizer.feed(input[cut...], into: &sink)
+            try canonicalizer.finish(into: &sink)
+            #expect(sink == expected, "round \(round) cut \(cut)")
+            #expect(canonicalizer.canonicalLength == expected.count, "round \(round)")
+        }
+    }
 }

@@ -10,8 +10,9 @@ import Darwin
 ///
 /// This is the only implementation of body canonicalization in DKIMCore; the one-shot
 /// ``Canonicalization/canonicalizeBody(_:_:limit:)`` runs it over a single chunk. Output is gathered in an
-/// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; a run of
-/// 16 KiB or more that needs no change goes to the sink in place, without a copy. Pass the
+/// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; with
+/// `simple`, a run of 16 KiB or more goes to the sink in place, without a copy (`relaxed` copies text through the
+/// buffer 16 bytes at a time, making its changes on the way). Pass the
 /// same sink to every call: buffered bytes reach the sink on a later call or at ``finish(into:)``.
 ///
 /// Trailing empty lines and trailing white space are held as counts, never as bytes, until a later non-empty
@@ -536,6 +537,14 @@ public struct BodyCanonicalizer: Sendable {
 
     private mutating func processRelaxed<Sink: ByteSink>(_ input: UnsafeRawPointer, _ count: Int,
                                                          _ output: inout Output, _ sink: inout Sink) {
+        // The end of the chunk's last byte that is not SP, HTAB, CR or LF: up to there no line can be trailing
+        // and no WSP run can be cut, which ``relaxedBlocks(_:from:to:_:_:)`` relies on. Found once per chunk.
+        var contentEnd = count
+        while contentEnd > 0 {
+            let byte = input.load(fromByteOffset: contentEnd - 1, as: UInt8.self)
+            guard ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf else { break }
+            contentEnd -= 1
+        }
         var index = 0
         if pendingCR {
             pendingCR = false
@@ -569,7 +578,192 @@ public struct BodyCanonicalizer: Sendable {
                 continue
             }
             beginRelaxedContent(&output, &sink)
+            if contentEnd - index >= BodyCanonicalizer.blockRegionMinimum, output.capacity >= 64,
+               output.limit - output.total >= contentEnd - index {
+                // The whole stretch fits under `l=` (each input byte gives at most one output byte).
+                BodyCanonicalizer.relaxedBlocks(input, from: index, to: contentEnd, &output, &sink)
+                index = contentEnd
+                continue
+            }
             index = extendRelaxedRun(input, from: index, count, &output, &sink)
+        }
+    }
+
+    /// The shortest stretch worth the setup of ``relaxedBlocks(_:from:to:_:_:)``.
+    private static let blockRegionMinimum = 48
+
+    /// Canonicalizes `[start, end)` 16 bytes at a time without a branch per change, where `input[start]` is
+    /// content inside a line (the state is "in a line, no WSP pending") and `input[end - 1]` is neither SP, HTAB,
+    /// CR nor LF, so every WSP run and every line inside ends before `end` and none of these lines is trailing.
+    ///
+    /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) depend only on neighbouring bytes: a WSP byte
+    /// after a WSP byte is dropped, the first WSP of a run is written as SP, and when a CR LF follows a WSP byte
+    /// that SP is taken back (the run is at the end of a line). So each block is written as a small in-order
+    /// scatter: lane `k` is stored at the output offset given by a prefix sum of the lanes' advances, a dropped
+    /// lane is overwritten by the next one, and a CR LF after WSP lands on the SP of its run. Blocks with no HTAB,
+    /// no WSP after WSP and no CR after WSP (almost all of a text) are copied with one store.
+    ///
+    /// The caller checks that `end - start` octets fit under the limit and that the buffer holds at least 64.
+    private static func relaxedBlocks<Sink: ByteSink>(_ input: UnsafeRawPointer, from start: Int, to end: Int,
+                                                      _ output: inout Output, _ sink: inout Sink) {
+        typealias Block = SIMD16<UInt8>
+        let base = output.base
+        let capacity = output.capacity
+        // Output offset of the next byte; a block writes at most 16 bytes from `used - 1` (a CR LF taking back
+        // the SP before it), so 16 bytes per block stay free.
+        var used = output.used
+        var produced = 0
+        if used > capacity &- 16 {
+            output.flush(&sink)
+            used = 0
+        }
+        base.storeBytes(of: input.load(fromByteOffset: start, as: UInt8.self), toByteOffset: used, as: UInt8.self)
+        // `produced` counts flushed octets; the buffered ones are added at the end.
+        produced &-= used
+        used &+= 1
+        var index = start &+ 1
+        // Each block reads the byte before it (at or after `start`) and the byte after it (before `end`). Two
+        // blocks per step: most pairs need no change and are copied after one test.
+        while index &+ 2 &* Block.scalarCount < end {
+            if used > capacity &- 2 &* Block.scalarCount {
+                produced &+= used &- 1
+                used = flushKeepingLast(base, used, &sink)
+            }
+            let first = RelaxedBlock(input, index)
+            let second = RelaxedBlock(input, index &+ Block.scalarCount)
+            if !anyWord(first.flagged | second.flagged) {
+                (base + used).storeBytes(of: first.current, as: Block.self)
+                (base + used).storeBytes(of: second.current, toByteOffset: Block.scalarCount, as: Block.self)
+                used &+= 2 &* Block.scalarCount
+            } else {
+                used = first.write(input, index, base, used)
+                used = second.write(input, index &+ Block.scalarCount, base, used)
+            }
+            index &+= 2 &* Block.scalarCount
+        }
+        if index &+ Block.scalarCount < end {
+            if used > capacity &- Block.scalarCount {
+                produced &+= used &- 1
+                used = flushKeepingLast(base, used, &sink)
+            }
+            used = RelaxedBlock(input, index).write(input, index, base, used)
+            index &+= Block.scalarCount
+        }
+        if used > capacity &- Block.scalarCount {
+            produced &+= used &- 1
+            used = flushKeepingLast(base, used, &sink)
+        }
+        // The last (at most 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
+        // byte after a CR is inside the input.
+        var previousWSP = ASCII.isWSP(input.load(fromByteOffset: index &- 1, as: UInt8.self))
+        while index < end {
+            let byte = input.load(fromByteOffset: index, as: UInt8.self)
+            let isWSP = ASCII.isWSP(byte)
+            if previousWSP, byte == ASCII.cr, input.load(fromByteOffset: index &+ 1, as: UInt8.self) == ASCII.lf {
+                used &-= 1
+            }
+            base.storeBytes(of: isWSP ? ASCII.space : byte, toByteOffset: used, as: UInt8.self)
+            if !(isWSP && previousWSP) {
+                used &+= 1
+            }
+            previousWSP = isWSP
+            index &+= 1
+        }
+        output.total &+= produced &+ used
+        output.used = used
+    }
+
+    /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:_:_:)``, as two words of byte masks.
+    ///
+    /// The masks are combined as words, not as vector masks: that keeps the compiler from re-deriving each
+    /// combined mask from its low bits before the test (four extra vector instructions per block).
+    private struct RelaxedBlock {
+        typealias Block = SIMD16<UInt8>
+        typealias Words = SIMD2<UInt64>
+        let current: Block
+        let isTab: Words
+        let isWSP: Words
+        let isCR: Words
+        let afterWSP: Words
+        /// Lanes that change something: a HTAB, WSP after WSP, a CR after WSP (a superset of the CR LF that takes
+        /// back the SP of its run).
+        let flagged: Words
+
+        @inline(__always)
+        init(_ input: UnsafeRawPointer, _ index: Int) {
+            current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+            isTab = BodyCanonicalizer.lanes(current, equalTo: ASCII.tab)
+            isWSP = BodyCanonicalizer.lanes(current, equalTo: ASCII.space) | isTab
+            isCR = BodyCanonicalizer.lanes(current, equalTo: ASCII.cr)
+            afterWSP = BodyCanonicalizer.lanes(previous, equalTo: ASCII.space)
+                | BodyCanonicalizer.lanes(previous, equalTo: ASCII.tab)
+            flagged = isTab | (afterWSP & (isWSP | isCR))
+        }
+
+        /// Writes the block's canonical bytes at `used` (the SP of a WSP run just before it at `used - 1`) and
+        /// returns the new `used`; at most 16 bytes from `used - 1` are written.
+        @inline(__always)
+        func write(_ input: UnsafeRawPointer, _ index: Int, _ base: UnsafeMutableRawPointer, _ used: Int) -> Int {
+            if !BodyCanonicalizer.anyWord(flagged) {
+                (base + used).storeBytes(of: current, as: Block.self)
+                return used &+ Block.scalarCount
+            }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
+            // A WSP lane after WSP is dropped; a CR LF after WSP takes back the run's SP.
+            let dropped = isWSP & afterWSP
+            let takesBack = isCR & BodyCanonicalizer.lanes(next, equalTo: ASCII.lf) & afterWSP
+            let advance = ~dropped & Words(repeating: ones)
+            let step = ~(dropped | takesBack) & Words(repeating: ones)
+            // HTAB becomes SP; done on words, which keeps the compiler from splitting the vector into bytes.
+            let values = unsafeBitCast(current, to: Words.self)
+                ^ (isTab & Words(repeating: ones &* UInt64(ASCII.tab ^ ASCII.space)))
+            // Inclusive prefix sums of the steps, per byte (at most 16, so no carry between bytes); lane k is
+            // written at used - 1 + sum(k) + 1 - advance(k).
+            let lowSums = step[0] &* ones
+            let highSums = (step[1] &+ (lowSums >> 56)) &* ones
+            let target = base + (used &- 1)
+            BodyCanonicalizer.scatter(values[0], at: lowSums &+ ones &- advance[0], into: target)
+            BodyCanonicalizer.scatter(values[1], at: highSums &+ ones &- advance[1], into: target)
+            return used &+ Int(truncatingIfNeeded: highSums >> 56)
+        }
+    }
+
+    /// Writes all but the last of the `used` buffered bytes to the sink and moves the last one to the front: it may
+    /// be the SP of a WSP run that a CR LF still to come takes back. Returns the new count, 1. Kept out of line so
+    /// the sink's code does not crowd the block loop.
+    @inline(never)
+    private static func flushKeepingLast<Sink: ByteSink>(_ base: UnsafeMutableRawPointer, _ used: Int,
+                                                         _ sink: inout Sink) -> Int {
+        sink.write(UnsafeRawBufferPointer(start: base, count: used - 1))
+        base.storeBytes(of: base.load(fromByteOffset: used - 1, as: UInt8.self), as: UInt8.self)
+        return 1
+    }
+
+    /// The lanes of `block` equal to `byte` as 0xFF bytes (others 0), in two words.
+    @inline(__always)
+    private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD2<UInt64> {
+        let mask: SIMDMask<SIMD16<Int8>> = block .== SIMD16<UInt8>(repeating: byte)
+        return unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+    }
+
+    /// Whether either word is nonzero.
+    @inline(__always)
+    private static func anyWord(_ words: SIMD2<UInt64>) -> Bool {
+        anyLane(unsafeBitCast(words, to: SIMD16<UInt8>.self))
+    }
+
+    /// Stores the eight bytes of `values` (lowest first) at `target + offset byte`, in order.
+    @inline(__always)
+    private static func scatter(_ values: UInt64, at offsets: UInt64, into target: UnsafeMutableRawPointer) {
+        var values = values
+        var offsets = offsets
+        for _ in 0..<8 {
+            target.storeBytes(of: UInt8(truncatingIfNeeded: values), toByteOffset: Int(offsets & 0xFF),
+                              as: UInt8.self)
+            values &>>= 8
+            offsets &>>= 8
         }
     }
 
