@@ -3,6 +3,7 @@
 # `dkimtool verify` over the 1,000 signed files (keys from --txt-records, so no DNS is timed).
 #
 #   Benchmarks/batch-speedup.sh [DKIMTOOL] [CORES]      (defaults: .build/release/dkimtool, 0,1)
+#   ROUNDS=N (default 3): rounds per setting; the last line of each part is the median speedup.
 #
 # The messages and key come from `dkimtool bench --corpus`; the output goes to /dev/shm when it exists, so the
 # per-file fsync of the output does not turn the measurement into one of the disk. The inputs are given as a
@@ -30,11 +31,17 @@ run() {
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
-for round in 1 2 3; do
+rounds=${ROUNDS:-3}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+speedups=""
+for round in $(seq 1 "$rounds"); do
     one=$(run 0 1)
     many=$(run "$cores" "$count")
-    echo "sign round $round: 1 core ${one} s, $count cores ${many} s, speedup $(echo "scale=2; $one / $many" | bc)"
+    speedup=$(echo "scale=2; $one / $many" | bc)
+    speedups="$speedups $speedup"
+    echo "sign round $round: 1 core ${one} s, $count cores ${many} s, speedup $speedup"
 done
+echo "sign median speedup: $(echo "$speedups" | tr ' ' '\n' | grep . | median)"
 verify() {
     start=$(date +%s.%N)
     taskset -c "$1" "$tool" verify --txt-records "$work/corpus/txt-records" --jobs "$2" --no-summary "$out" \
@@ -42,11 +49,15 @@ verify() {
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
-for round in 1 2 3; do
+speedups=""
+for round in $(seq 1 "$rounds"); do
     one=$(verify 0 1)
     many=$(verify "$cores" "$count")
-    echo "verify round $round: 1 core ${one} s, $count cores ${many} s, speedup $(echo "scale=2; $one / $many" | bc)"
+    speedup=$(echo "scale=2; $one / $many" | bc)
+    speedups="$speedups $speedup"
+    echo "verify round $round: 1 core ${one} s, $count cores ${many} s, speedup $speedup"
 done
+echo "verify median speedup: $(echo "$speedups" | tr ' ' '\n' | grep . | median)"
 echo "control: openssl speed rsa2048 sign/s, 1 process then $count:"
 openssl speed -seconds 2 rsa2048 2>/dev/null | tail -1
 openssl speed -multi "$count" -seconds 2 rsa2048 2>/dev/null | tail -1

@@ -99,6 +99,9 @@ import Testing
             let signed = try String(contentsOf: output.appendingPathComponent(name), encoding: .utf8)
             #expect(signed.hasPrefix("DKIM-Signature: "))
             #expect(signed.hasSuffix("Subject: \(name)\r\n\r\nbody\r\n"))
+            // Written unnamed (O_TMPFILE) or under a temporary name, then linked: the mode is set explicitly.
+            let attributes = try FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(name).path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o644)
         }
 
         let refused = try CLI.run(sign + ["--output", output.appendingPathComponent("x").path, input.path])
