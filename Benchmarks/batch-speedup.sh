@@ -23,7 +23,7 @@ trap 'rm -rf "$work" "$out"' EXIT
 mkdir "$work/in"
 i=1
 while [ $i -le 1000 ]; do cp "$work/corpus/msg-2000.eml" "$work/in/m$i.eml"; i=$((i + 1)); done
-run() {
+sign() {
     rm -rf "$out"/*
     start=$(date +%s.%N)
     taskset -c "$1" "$tool" sign --domain example.com --selector rsa --key "$work/corpus/rsa.private" \
@@ -31,17 +31,6 @@ run() {
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
-rounds=${ROUNDS:-3}
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-speedups=""
-for round in $(seq 1 "$rounds"); do
-    one=$(run 0 1)
-    many=$(run "$cores" "$count")
-    speedup=$(echo "scale=2; $one / $many" | bc)
-    speedups="$speedups $speedup"
-    echo "sign round $round: 1 core ${one} s, $count cores ${many} s, speedup $speedup"
-done
-echo "sign median speedup: $(echo "$speedups" | tr ' ' '\n' | grep . | median)"
 verify() {
     start=$(date +%s.%N)
     taskset -c "$1" "$tool" verify --txt-records "$work/corpus/txt-records" --jobs "$2" --no-summary "$out" \
@@ -49,15 +38,20 @@ verify() {
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
-speedups=""
-for round in $(seq 1 "$rounds"); do
-    one=$(verify 0 1)
-    many=$(verify "$cores" "$count")
-    speedup=$(echo "scale=2; $one / $many" | bc)
-    speedups="$speedups $speedup"
-    echo "verify round $round: 1 core ${one} s, $count cores ${many} s, speedup $speedup"
-done
-echo "verify median speedup: $(echo "$speedups" | tr ' ' '\n' | grep . | median)"
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+compare() {  # compare sign|verify: ROUNDS alternating rounds on one core and on $cores, then the median speedup
+    speedups=""
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+        one=$("$1" 0 1)
+        many=$("$1" "$cores" "$count")
+        speedup=$(echo "scale=2; $one / $many" | bc)
+        speedups="$speedups $speedup"
+        echo "$1 round $round: 1 core ${one} s, $count cores ${many} s, speedup $speedup"
+    done
+    echo "$1 median speedup: $(echo "$speedups" | tr ' ' '\n' | grep . | median)"
+}
+compare sign
+compare verify
 echo "control: openssl speed rsa2048 sign/s, 1 process then $count:"
 openssl speed -seconds 2 rsa2048 2>/dev/null | tail -1
 openssl speed -multi "$count" -seconds 2 rsa2048 2>/dev/null | tail -1
