@@ -62,8 +62,7 @@ enum MailStore {
     private static func walk(directory: String, into inputs: inout [Input]) {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-                .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            names = try sortedNames(in: directory)
         } catch {
             inputs.append(.unreadable(directory, "cannot read directory \(directory)"))
             return
@@ -96,11 +95,17 @@ enum MailStore {
         }
     }
 
-    private static func join(_ directory: String, _ name: String) -> String {
+    /// The entries of `directory` in byte order of their names, so a listing always comes out the same.
+    static func sortedNames(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory)
+            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    private static func isDirectory(_ path: String, followLinks: Bool) -> Bool {
+    static func isDirectory(_ path: String, followLinks: Bool) -> Bool {
         var info = stat()
         let status = followLinks ? stat(path, &info) : lstat(path, &info)
         return status == 0 && (info.st_mode & S_IFMT) == S_IFDIR

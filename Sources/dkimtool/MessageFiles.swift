@@ -116,8 +116,8 @@ struct MessageWriter: ~Copyable {
     private let temporaryPath: String?
     private let descriptor: Int32
     private let overwrite: Bool
-    /// The output is an unnamed `O_TMPFILE`: commit links it in by its descriptor.
-    private let unnamed: Bool
+    /// The output is an unnamed `O_TMPFILE` (a file with no temporary name): commit links it in by descriptor.
+    private var unnamed: Bool { path != nil && temporaryPath == nil }
     private var committed = false
 
     /// Opens the output.
@@ -132,7 +132,6 @@ struct MessageWriter: ~Copyable {
         self.overwrite = overwrite
         descriptor = target?.descriptor ?? STDOUT_FILENO
         temporaryPath = target?.temporaryPath
-        unnamed = target != nil && target?.temporaryPath == nil
     }
 
     /// Opens the file the output is written to before commit: unnamed (`temporaryPath` nil) or a `mkstemp` file.

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import ArgumentParser
 import DKIMCore
-import Foundation
 
 /// `dkimtool sign`: prepend a DKIM-Signature to messages.
 struct SignCommand: AsyncParsableCommand {
@@ -159,8 +158,7 @@ struct SignJob: Sendable {
     static func expand(_ arguments: [String], intoDirectory: Bool) throws -> [String] {
         var inputs: [String] = []
         for argument in arguments {
-            var info = stat()
-            guard argument != "-", stat(argument, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            guard argument != "-", MailStore.isDirectory(argument, followLinks: true) else {
                 inputs.append(argument)   // a file, or a path whose error the job reports in its place
                 continue
             }
@@ -170,20 +168,17 @@ struct SignJob: Sendable {
             }
             let names: [String]
             do {
-                names = try FileManager.default.contentsOfDirectory(atPath: argument)
+                names = try MailStore.sortedNames(in: argument)
             } catch {
                 throw Console.fail("cannot read directory \(argument)", SysExit.inputMissing)
             }
-            let directory = argument.hasSuffix("/") ? argument : argument + "/"
             let before = inputs.count
-            defer { if inputs.count == before { Console.warning("\(argument) holds no files to sign.") } }
-            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
-            where !name.hasPrefix(".") {
+            for name in names where !name.hasPrefix(".") {
+                let path = MailStore.join(argument, name)
                 var entry = stat()
-                if stat(directory + name, &entry) == 0, (entry.st_mode & S_IFMT) == S_IFREG {
-                    inputs.append(directory + name)
-                }
+                if stat(path, &entry) == 0, (entry.st_mode & S_IFMT) == S_IFREG { inputs.append(path) }
             }
+            if inputs.count == before { Console.warning("\(argument) holds no files to sign.") }
         }
         return inputs
     }

@@ -82,9 +82,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let job = VerifyJob(verifier: batch.verifier, format: format, authservID: batch.authservID)
         await BatchRunner(width: jobs).run(next: feed.next, work: job.run) { outcome in
             switch outcome.result {
-            case .success(let verification):
-                batch.show(verification, identity: outcome.identity ?? MessageIdentity(path: "-"),
-                           rendered: outcome.rendered)
+            case .success(let verified):
+                batch.show(verified.verification, line: verified.line)
             case .failure(let error):
                 batch.failed(error, identity: outcome.identity)
             }
@@ -128,21 +127,14 @@ struct VerifyBatch {
         }
     }
 
-    /// Prints one message's result and counts it; `rendered` is its ``line(for:identity:format:authservID:)``
-    /// when the job made it already, so the serial part of a batch only prints.
-    mutating func show(_ outcome: MessageVerification, identity: MessageIdentity,
-                       rendered: Result<String, any Error>? = nil) {
-        do {
-            let line = try rendered?.get()
-                ?? Self.line(for: outcome, identity: identity, format: format, authservID: authservID)
-            tally.add(outcome.result)
-            summary.add(outcome)
-            progress.clear()
-            Console.out(line)
-            progress.advance()
-        } catch {
-            failed(error, identity: identity)
-        }
+    /// Prints one message's result, as rendered by its job (``line(for:identity:format:authservID:)``), and
+    /// counts it.
+    mutating func show(_ outcome: MessageVerification, line: String) {
+        tally.add(outcome.result)
+        summary.add(outcome)
+        progress.clear()
+        Console.out(line)
+        progress.advance()
     }
 
     /// Reports an input or message that could not be verified.
@@ -190,9 +182,8 @@ enum VerifyItem: Sendable {
 /// The result of one ``VerifyItem``, with the identity to print it under.
 struct VerifyOutcome: Sendable {
     var identity: MessageIdentity?
-    var result: Result<MessageVerification, any Error>
-    /// The printed form of a successful result, made by the job (in parallel) rather than by the printer.
-    var rendered: Result<String, any Error>?
+    /// The verification and its printed form, made by the job (in parallel) rather than by the printer.
+    var result: Result<(verification: MessageVerification, line: String), any Error>
 }
 
 /// Verifies one ``VerifyItem``; the work of one core in a batch.
@@ -207,46 +198,43 @@ struct VerifyJob: Sendable {
     let authservID: String
 
     nonisolated func run(_ item: VerifyItem) async -> VerifyOutcome {
-        var outcome = await verify(item)
-        if case .success(let verification) = outcome.result {
-            let identity = outcome.identity ?? MessageIdentity(path: "-")
-            outcome.rendered = Result {
-                try VerifyBatch.line(for: verification, identity: identity, format: format, authservID: authservID)
-            }
-        }
-        return outcome
+        let (identity, verified) = await verify(item)
+        let shown = identity ?? MessageIdentity(path: "-")
+        return VerifyOutcome(identity: identity, result: Result {
+            let verification = try verified.get()
+            return (verification, try VerifyBatch.line(for: verification, identity: shown, format: format,
+                                                       authservID: authservID))
+        })
     }
 
-    private func verify(_ item: VerifyItem) async -> VerifyOutcome {
+    private func verify(_ item: VerifyItem) async -> (MessageIdentity?, Result<MessageVerification, any Error>) {
         switch item {
         case .file(let path):
             let identity = MessageIdentity(path: path)
             do {
                 // Streamed: memory stays flat whatever the file size.
-                return VerifyOutcome(identity: identity,
-                                     result: .success(try await MessageVerifying.verify(path: path, with: verifier)))
+                return (identity, .success(try await MessageVerifying.verify(path: path, with: verifier)))
             } catch {
-                return VerifyOutcome(identity: identity, result: .failure(error))
+                return (identity, .failure(error))
             }
         case .standardInput(let first):
             let identity = MessageIdentity(path: "-")
             do {
                 var reader = try ChunkReader(path: "-")
-                return VerifyOutcome(identity: identity,
-                                     result: .success(try await verifyStreaming(first: first, rest: &reader)))
+                return (identity, .success(try await verifyStreaming(first: first, rest: &reader)))
             } catch {
-                return VerifyOutcome(identity: identity, result: .failure(error))
+                return (identity, .failure(error))
             }
         case .message(let bytes, let identity):
             do {
                 // RFC 6376 §5.3: a saved file may use local line endings; verify its CRLF form.
                 let verification = try await verifier.verify(message: LineEndings.normalizeToCRLF(bytes))
-                return VerifyOutcome(identity: identity, result: .success(verification))
+                return (identity, .success(verification))
             } catch {
-                return VerifyOutcome(identity: identity, result: .failure(error))
+                return (identity, .failure(error))
             }
         case .failure(let error, let identity):
-            return VerifyOutcome(identity: identity, result: .failure(error))
+            return (identity, .failure(error))
         }
     }
 

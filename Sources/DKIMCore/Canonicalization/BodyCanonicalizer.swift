@@ -503,31 +503,7 @@ public struct BodyCanonicalizer: Sendable {
     /// The offset of the first SP, HTAB or CR at or after `from`, or `end`; eight bytes at a time.
     @inline(__always)
     private static func nextRelaxedSpecial(_ input: UnsafeRawPointer, from: Int, end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let spaces = ones &* UInt64(ASCII.space)
-        let tabs = ones &* UInt64(ASCII.tab)
-        let crs = ones &* UInt64(ASCII.cr)
-        var index = from
-        while index + 8 <= end {
-            let word = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let a = word ^ spaces
-            let b = word ^ tabs
-            let c = word ^ crs
-            // A byte equal to a target becomes zero; (x - 0x01..) & ~x & 0x80.. flags it. Flags can be wrong only
-            // above a true zero byte, so the lowest flag is exact.
-            let hit = (((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c)) & highs
-            if hit != 0 {
-                return index + hit.trailingZeroBitCount / 8
-            }
-            index += 8
-        }
-        while index < end {
-            let byte = input.load(fromByteOffset: index, as: UInt8.self)
-            if byte == ASCII.space || byte == ASCII.tab || byte == ASCII.cr { return index }
-            index += 1
-        }
-        return end
+        ByteScan.first(of: ASCII.space, ASCII.tab, ASCII.cr, in: input, from: from, end: end)
     }
 
     @inline(__always)

@@ -103,29 +103,9 @@ enum HeaderSectionParser {
         section.withUnsafeBufferPointer { buffer in
             let offset = from - section.startIndex
             guard let base = buffer.baseAddress, offset < buffer.count else { return section.endIndex }
-            var cursor = offset
-            let count = buffer.count
-            // Eight bytes at a time: a byte equal to CR or LF becomes zero after the XOR, and
-            // (x - 0x01..) & ~x & 0x80.. flags it; a flag can be wrong only above a true zero byte, so the lowest
-            // flag is exact.
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            let crs = ones &* UInt64(ASCII.cr), lfs = ones &* UInt64(ASCII.lf)
-            let raw = UnsafeRawPointer(base)
-            while cursor &+ 8 <= count {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
-                let a = word ^ crs, b = word ^ lfs
-                let hit = (((a &- ones) & ~a) | ((b &- ones) & ~b)) & highs
-                if hit != 0 { return section.startIndex + cursor + hit.trailingZeroBitCount / 8 }
-                cursor &+= 8
-            }
-            while cursor < count {
-                let byte = base[cursor]
-                // CR (13) and LF (10) are the only bytes below 14 that end the scan; one compare skips the rest.
-                if byte <= ASCII.cr, byte == ASCII.cr || byte == ASCII.lf { break }
-                cursor += 1
-            }
-            return section.startIndex + cursor
+            let end = ByteScan.first(of: ASCII.cr, ASCII.lf, ASCII.lf, in: UnsafeRawPointer(base), from: offset,
+                                     end: buffer.count)
+            return section.startIndex + end
         }
     }
 
