@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DKIMCore
 
@@ -41,6 +42,51 @@ import Testing
         #expect(Canonicalization.canonicalizeHeader(folded, .simple) == Array("Subject:\r\n\tfoo  \r\n".utf8))
         let unterminated = try HeaderField(raw: Array("Last: x".utf8))
         #expect(Canonicalization.canonicalizeHeader(unterminated, .simple) == Array("Last: x\r\n".utf8))
+    }
+
+    /// RFC 6376 §3.7, written out literally: delete the `b=` value and the white space around it, then apply
+    /// §3.4.1 (bytes kept) or §3.4.2 (lowercase the name; unfold; WSP runs to one SP; no WSP at the ends of the
+    /// value or around the colon), then drop the final CRLF.
+    static func blankedModel(_ raw: String, _ algorithm: CanonicalizationAlgorithm) -> [UInt8] {
+        var bytes = Array(raw.utf8)
+        let valueStart = bytes.firstRange(of: Array("b=".utf8)).map { $0.upperBound } ?? 0
+        var valueEnd = valueStart
+        while valueEnd < bytes.count, bytes[valueEnd] != UInt8(ascii: ";") { valueEnd += 1 }
+        if valueEnd == bytes.count, bytes.count >= 2, bytes[bytes.count - 2] == 13, bytes[bytes.count - 1] == 10 {
+            valueEnd -= 2  // the field's own CRLF is not part of the value
+        }
+        bytes.removeSubrange(valueStart..<valueEnd)
+        if !(bytes.count >= 2 && bytes[bytes.count - 2] == 13 && bytes[bytes.count - 1] == 10) { bytes += [13, 10] }
+        bytes.removeLast(2)
+        guard algorithm == .relaxed else { return bytes }
+        let colon = bytes.firstIndex(of: UInt8(ascii: ":"))!
+        let name = String(decoding: bytes[..<colon], as: UTF8.self).lowercased().trimmingCharacters(in: .whitespaces)
+        var value = String(decoding: bytes[(colon + 1)...], as: UTF8.self).replacingOccurrences(of: "\r\n", with: "")
+        value = value.replacingOccurrences(of: "\t", with: " ")
+        while value.contains("  ") { value = value.replacingOccurrences(of: "  ", with: " ") }
+        return Array((name + ":" + value.trimmingCharacters(in: .whitespaces)).utf8)
+    }
+
+    @Test(arguments: [
+        "DKIM-Signature: v=1; b=abcd; d=example.com\r\n",
+        "DKIM-Signature: v=1; d=example.com; b=ab\r\n\tcd\r\n",                 // b= last, folded inside
+        "DKIM-Signature: v=1; b=\r\n\tabcd\r\n\t; d=example.com\r\n",        // folds around the value
+        "DKIM-Signature: v=1; b= abcd  ;h=from\r\n",
+        "DKIM-Signature: v=1; d=example.com; b=abcd",                             // unterminated last line
+        "DKIM-Signature: v=1; d=example.com; b=abcd;",
+        "DKIM-Signature:b=abcd; v=1\r\n",
+        "DKIM-Signature: v=1;  x=1;\tb=ab cd\t ;\r\n t=2 \r\n",
+    ])
+    func blankingInPlaceMatchesTheRFCModel(_ raw: String) throws {
+        // The digest is over exactly the signature field when h= selects nothing.
+        let field = try HeaderField(raw: Array(raw.utf8))
+        let signature = try TagList(parsing: field.value)
+        let blanking = try #require(signature["b"]).valueRange
+        for algorithm in CanonicalizationAlgorithm.allCases {
+            let digest = try HeaderHash.digest(signedNames: [], headers: [], signatureField: field, blanking: blanking,
+                                               algorithm: algorithm)
+            #expect(digest == SHA256.hash(Self.blankedModel(raw, algorithm)), "\(algorithm) \(raw.debugDescription)")
+        }
     }
 
     @Test func signatureFieldHasNoTrailingCRLF() throws {

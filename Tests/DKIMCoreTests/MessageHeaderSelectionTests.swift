@@ -24,6 +24,19 @@ import Testing
         #expect(HeaderSelection.selectIndices(["from", "from", "subject"], from: try headers()) == [1, nil, 4])
     }
 
+    @Test(arguments: 0..<6)
+    func anExcludedFieldIsAsIfAbsent(_ excluded: Int) throws {
+        // The DKIM-Signature field under verification did not exist when the signer chose the instances: selecting
+        // with it excluded equals selecting from the list without it (indices mapped back).
+        let all = try headers()
+        var without = all
+        without.remove(at: excluded)
+        let names = ["received", "subject", "from", "received", "Subject", "received", "received", "x"]
+        let model = HeaderSelection.selectIndices(names, from: without).map { $0.map { $0 >= excluded ? $0 + 1 : $0 } }
+        #expect(HeaderSelection.selectIndices(names, from: all, excluding: excluded) == model)
+        #expect(!HeaderSelection.selectIndices(names, from: all, excluding: excluded).contains(excluded))
+    }
+
     @Test func namesCompareOverASCIIOnly() throws {
         // U+212A KELVIN SIGN lowercases to "k" in Unicode; it must not select anything.
         let field = try HeaderField(raw: Array("K: v\r\n".utf8))

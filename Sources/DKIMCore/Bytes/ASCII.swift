@@ -60,4 +60,10 @@ package enum ASCII {
     @inline(__always) package static func lowercased(_ b: UInt8) -> UInt8 {
         (b >= upperA && b <= upperZ) ? b | 0x20 : b
     }
+    /// Whether `bytes` spell `lowercase` (given in lowercase) ignoring ASCII case only, without making a String.
+    package static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return zip(bytes, expected).allSatisfy { lowercased($0) == $1 }
+    }
 }

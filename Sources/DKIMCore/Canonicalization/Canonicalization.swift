@@ -30,19 +30,23 @@ public struct Canonicalization: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter tagValue: the value of `c=`.
     /// - Returns: nil when either name is not `simple` or `relaxed`, or the value has more than one `/`.
     public init?(tagValue: String) {
-        let parts = tagValue.utf8.split(separator: ASCII.slash, maxSplits: 2, omittingEmptySubsequences: false)
-        func algorithm(_ name: Substring.UTF8View.SubSequence) -> CanonicalizationAlgorithm? {
-            CanonicalizationAlgorithm(rawValue: String(decoding: name.map(ASCII.lowercased), as: UTF8.self))
-        }
-        guard parts.count == 1 || parts.count == 2, let header = algorithm(parts[0]) else {
+        self.init(tagBytes: Array(tagValue.utf8)[...])
+    }
+
+    /// Parses a `c=` tag value given as bytes, with the rules of ``init(tagValue:)``; no String is made.
+    init?(tagBytes: ArraySlice<UInt8>) {
+        func algorithm(_ name: ArraySlice<UInt8>) -> CanonicalizationAlgorithm? {
+            if ASCII.equalsIgnoringCase(name, "relaxed") { return .relaxed }
+            if ASCII.equalsIgnoringCase(name, "simple") { return .simple }
             return nil
         }
-        var body = CanonicalizationAlgorithm.simple
-        if parts.count == 2 {
-            guard let named = algorithm(parts[1]) else {
-                return nil
-            }
-            body = named
+        guard let slash = tagBytes.firstIndex(of: ASCII.slash) else {
+            guard let header = algorithm(tagBytes) else { return nil }
+            self.init(header: header, body: .simple)
+            return
+        }
+        guard let header = algorithm(tagBytes[..<slash]), let body = algorithm(tagBytes[(slash + 1)...]) else {
+            return nil  // a second '/' makes the body part no algorithm name
         }
         self.init(header: header, body: body)
     }
@@ -101,60 +105,115 @@ extension Canonicalization {
     ///   - output: the buffer to append to.
     public static func appendCanonicalHeader(_ field: HeaderField, _ algorithm: CanonicalizationAlgorithm,
                                              to output: inout [UInt8]) {
-        let raw = field.raw
-        let endsWithCRLF = raw.count >= 2 && raw[raw.count - 2] == ASCII.cr && raw[raw.count - 1] == ASCII.lf
+        let room = canonicalHeaderBound(field)
+        field.raw.withUnsafeBufferPointer { raw in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { scratch in
+                let count = writeCanonicalHeader(raw, nameEnd: field.nameEnd, colonIndex: field.colonIndex,
+                                                 removing: 0..<0, algorithm, to: scratch.baseAddress.unsafelyUnwrapped)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<count]))
+            }
+        }
+    }
+
+    /// The most octets the canonical form of `field` can take: name, colon, every raw byte and a CRLF.
+    static func canonicalHeaderBound(_ field: HeaderField) -> Int {
+        field.nameEnd + 1 + field.raw.count + 2
+    }
+
+    /// Writes the canonical form of a field (RFC 6376 §3.4.1, §3.4.2), ending in CRLF, at `out`, leaving out the
+    /// raw bytes in `removed` (the `b=` value a verifier blanks with the white space around it, §3.7: it lies
+    /// inside the value, right after the tag's `=`, never after a CR). Returns the count written, at most
+    /// ``canonicalHeaderBound(_:)``.
+    ///
+    /// Through pointers, with runs of value bytes copied in an inner loop: byte-by-byte appends to an array
+    /// were most of the cost of hashing the header of a small message.
+    static func writeCanonicalHeader(_ raw: UnsafeBufferPointer<UInt8>, nameEnd: Int, colonIndex: Int,
+                                     removing removed: Range<Int>, _ algorithm: CanonicalizationAlgorithm,
+                                     to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let count = raw.count
+        // The field ends in CRLF unless it is the unterminated last line of a message. A removal reaching into
+        // the last two bytes leaves a byte that is not a CR (see above) before them, so no CRLF then.
+        let endsWithCRLF = count >= 2 && raw[count - 2] == ASCII.cr && raw[count - 1] == ASCII.lf
+            && (removed.isEmpty || removed.upperBound <= count - 2)
+        var cursor = 0
         switch algorithm {
         case .simple:
             // §3.4.1: the field exactly as in the message.
-            output.append(contentsOf: raw)
-            if !endsWithCRLF { output.append(contentsOf: ASCII.crlf) }
+            let head = removed.isEmpty ? count : removed.lowerBound
+            out.update(from: raw.baseAddress.unsafelyUnwrapped, count: head)
+            cursor = head
+            if !removed.isEmpty, removed.upperBound < count {
+                (out + cursor).update(from: raw.baseAddress.unsafelyUnwrapped + removed.upperBound,
+                                      count: count - removed.upperBound)
+                cursor += count - removed.upperBound
+            }
+            if !endsWithCRLF {
+                out[cursor] = ASCII.cr
+                out[cursor + 1] = ASCII.lf
+                cursor += 2
+            }
         case .relaxed:
-            // Written through a buffer pointer into room made up front (the canonical field is never longer than
-            // name, colon, raw bytes and CRLF), then cut to length: appending byte by byte was most of the cost.
-            let start = output.count
-            let room = field.nameEnd + 1 + raw.count + 2
-            output.append(contentsOf: repeatElement(0, count: room))
-            let written = output.withUnsafeMutableBufferPointer { out in
-                raw.withUnsafeBufferPointer { input in
-                    var cursor = start
-                    // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
-                    for index in 0..<field.nameEnd {
-                        out[cursor] = ASCII.lowercased(input[index])
+            // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
+            for index in 0..<nameEnd {
+                out[cursor] = ASCII.lowercased(raw[index])
+                cursor += 1
+            }
+            out[cursor] = ASCII.colon
+            cursor += 1
+            let valueEnd = endsWithCRLF ? count - 2 : count
+            // The removed bytes are skipped when the scan reaches them; an empty range is never reached.
+            let gapStart = removed.isEmpty ? Int.max : removed.lowerBound
+            let gapEnd = removed.upperBound
+            var pendingSpace = false
+            var wroteValue = false
+            var index = colonIndex + 1
+            while index < valueEnd {
+                if index == gapStart {
+                    index = gapEnd
+                    continue
+                }
+                let byte = raw[index]
+                if byte > ASCII.space {
+                    // Value bytes: one SP first if a WSP run separates them from earlier value bytes (step 3;
+                    // step 4 drops trailing WSP and step 5 WSP right after the colon, by writing it only here).
+                    if pendingSpace && wroteValue {
+                        out[cursor] = ASCII.space
                         cursor += 1
                     }
-                    out[cursor] = ASCII.colon
-                    cursor += 1
-                    let valueEnd = endsWithCRLF ? input.count - 2 : input.count
-                    var pendingSpace = false
-                    var wroteValue = false
-                    var index = field.colonIndex + 1
-                    while index < valueEnd {
-                        let byte = input[index]
-                        if ASCII.isWSP(byte) {
-                            // Step 3: a WSP run, folds included, becomes one SP, written only if more value
-                            // follows (step 4 drops trailing WSP; step 5 drops WSP right after the colon).
-                            pendingSpace = true
-                        } else if byte == ASCII.cr, index + 1 < valueEnd, input[index + 1] == ASCII.lf {
-                            // Step 2: unfold by deleting the CRLF of each fold; the WSP after it joins the run.
-                            index += 1
-                        } else {
-                            if pendingSpace && wroteValue {
-                                out[cursor] = ASCII.space
-                                cursor += 1
-                            }
-                            pendingSpace = false
-                            wroteValue = true
-                            out[cursor] = byte
-                            cursor += 1
-                        }
+                    pendingSpace = false
+                    wroteValue = true
+                    let runEnd = Swift.min(valueEnd, gapStart > index ? gapStart : valueEnd)
+                    repeat {
+                        out[cursor] = raw[index]
+                        cursor += 1
                         index += 1
-                    }
-                    out[cursor] = ASCII.cr
-                    out[cursor + 1] = ASCII.lf
-                    return cursor + 2
+                    } while index < runEnd && raw[index] > ASCII.space
+                    continue
                 }
+                if ASCII.isWSP(byte) {
+                    // Step 3: a WSP run, folds included, becomes one SP, written only if more value follows.
+                    pendingSpace = true
+                } else if byte == ASCII.cr, index + 1 < valueEnd, index + 1 != gapStart, raw[index + 1] == ASCII.lf {
+                    // Step 2: unfold by deleting the CRLF of each fold; the WSP after it joins the run.
+                    index += 1
+                } else {
+                    // Other control bytes are value bytes.
+                    if pendingSpace && wroteValue {
+                        out[cursor] = ASCII.space
+                        cursor += 1
+                    }
+                    pendingSpace = false
+                    wroteValue = true
+                    out[cursor] = byte
+                    cursor += 1
+                }
+                index += 1
             }
-            output.removeLast(start + room - written)
+            out[cursor] = ASCII.cr
+            out[cursor + 1] = ASCII.lf
+            cursor += 2
         }
+        return cursor
     }
 }
+

@@ -60,7 +60,29 @@ public struct HeaderField: Sendable, Equatable {
     /// non-ASCII name in `h=` select an ASCII header field.
     /// - Parameter name: a field name, for example from a signature's `h=` tag.
     public func hasName(_ name: String) -> Bool {
-        hasName(lowercasedBytes: Self.lowercasedBytes(name))
+        Self.withNameBytes(name) { hasName(caseInsensitive: $0) }
+    }
+
+    /// Whether the field is named `name`, given as UTF-8 bytes in any ASCII case (see ``withNameBytes(_:_:)``).
+    ///
+    /// The loops that compare many fields with one name read the name's bytes once and compare in place: a
+    /// lowercased copy per name was an allocation per `h=` entry and verification.
+    @inline(__always)
+    func hasName(caseInsensitive name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard nameEnd == name.count else { return false }
+        return raw.withUnsafeBufferPointer { bytes in
+            for index in 0..<nameEnd where ASCII.lowercased(bytes[index]) != ASCII.lowercased(name[index]) {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Runs `body` with the UTF-8 bytes of `name` (in place for native and small strings).
+    @inline(__always)
+    static func withNameBytes<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var name = name
+        return name.withUTF8(body)
     }
 
     /// Whether the field is named `lowercased`, given as ASCII-lowercased bytes (see ``lowercasedBytes(_:)``).
@@ -87,6 +109,8 @@ public struct HeaderField: Sendable, Equatable {
 
     /// Lowercases the ASCII letters of `name` and leaves every other byte alone.
     static func asciiLowercased(_ name: String) -> String {
-        String(decoding: name.utf8.map(ASCII.lowercased), as: UTF8.self)
+        // Names are usually lowercase already (the default lists are): then the String itself is the answer.
+        guard name.utf8.contains(where: { $0 >= ASCII.upperA && $0 <= ASCII.upperZ }) else { return name }
+        return String(decoding: name.utf8.map(ASCII.lowercased), as: UTF8.self)
     }
 }

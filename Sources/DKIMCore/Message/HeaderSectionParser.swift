@@ -21,6 +21,9 @@ enum HeaderSectionParser {
     static func parse(_ section: ArraySlice<UInt8>, firstLineNumber: Int,
                       maximumFields: Int = Int.max) throws -> [HeaderField] {
         var fields: [HeaderField] = []
+        // A guess from the size (header lines average 40 to 80 octets), bounded so a hostile section cannot make
+        // it large: one allocation for a usual header instead of one per doubling.
+        fields.reserveCapacity(min(maximumFields, max(8, min(section.count / 40, 256))))
         var fieldStart: Int?
         var nameEnd = 0
         var colon = 0

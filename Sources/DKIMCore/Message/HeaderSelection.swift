@@ -10,11 +10,18 @@ public enum HeaderSelection {
     ///   - headers: the message's header fields, top first.
     /// - Returns: one entry per name: the index into `headers` of the selected instance, or nil.
     public static func selectIndices(_ names: [String], from headers: [HeaderField]) -> [Int?] {
+        selectIndices(names, from: headers, excluding: nil)
+    }
+
+    /// ``selectIndices(_:from:)`` over `headers` without the field at `excluded`, the DKIM-Signature field under
+    /// verification, which did not exist when the signer chose the instances (so it is never selected, and a
+    /// second instance of its name above it is found as if it were absent). Indices still refer to `headers`.
+    static func selectIndices(_ names: [String], from headers: [HeaderField], excluding excluded: Int?) -> [Int?] {
         if names.count * headers.count <= scanLimit {
-            return scanSelect(names, from: headers)
+            return scanSelect(names, from: headers, excluding: excluded)
         }
         var remaining: [String: [Int]] = [:]
-        for (index, field) in headers.enumerated() {
+        for (index, field) in headers.enumerated() where index != excluded {
             remaining[field.lowercasedName, default: []].append(index)
         }
         return names.map { name in
@@ -27,23 +34,25 @@ public enum HeaderSelection {
     static let scanLimit = 4096
 
     /// ``selectIndices(_:from:)`` by scanning the fields bottom-up for each name; no allocation per field.
-    static func scanSelect(_ names: [String], from headers: [HeaderField]) -> [Int?] {
+    static func scanSelect(_ names: [String], from headers: [HeaderField], excluding excluded: Int?) -> [Int?] {
         var taken = [Bool](repeating: false, count: headers.count)
+        if let excluded, taken.indices.contains(excluded) { taken[excluded] = true }
         var selected: [Int?] = []
         selected.reserveCapacity(names.count)
         // Through a buffer pointer: the fields are borrowed in place, not copied (and retained) per comparison.
         headers.withUnsafeBufferPointer { fields in
             for name in names {
-                let lowercased = HeaderField.lowercasedBytes(name)
-                var found: Int?
-                var index = fields.count
-                while index > 0 {
-                    index -= 1
-                    if !taken[index], fields[index].hasName(lowercasedBytes: lowercased) {
-                        found = index
-                        taken[index] = true
-                        break
+                // The name's bytes are read once per name, then compared with the fields in place.
+                let found: Int? = HeaderField.withNameBytes(name) { nameBytes in
+                    var index = fields.count
+                    while index > 0 {
+                        index -= 1
+                        if !taken[index], fields[index].hasName(caseInsensitive: nameBytes) {
+                            taken[index] = true
+                            return index
+                        }
                     }
+                    return nil
                 }
                 selected.append(found)
             }

@@ -24,6 +24,20 @@ public enum SignatureAlgorithm: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Interprets an `a=` value given as bytes (printable ASCII, as the parser has checked), with the rules of
+    /// ``init(tagValue:)``; a String is made only for an unknown name.
+    init(tagBytes: ArraySlice<UInt8>) {
+        if ASCII.equalsIgnoringCase(tagBytes, "rsa-sha256") {
+            self = .rsaSHA256
+        } else if ASCII.equalsIgnoringCase(tagBytes, "ed25519-sha256") {
+            self = .ed25519SHA256
+        } else if ASCII.equalsIgnoringCase(tagBytes, "rsa-sha1") {
+            self = .rsaSHA1
+        } else {
+            self = .other(String(decoding: tagBytes, as: UTF8.self))
+        }
+    }
+
     /// The `a=` value: `rsa-sha256`, `ed25519-sha256`, `rsa-sha1`, or the unknown name as written.
     public var tagValue: String {
         switch self {

@@ -140,12 +140,17 @@ public struct SigningStream: Sendable {
     static func defaultHeaderList(for headers: [HeaderField], oversigning: [String]) -> [String] {
         // One pass over the fields, each compared by length first with the lowercased default names (no
         // dictionary of hashed strings, no allocation per name): linear in the number of fields.
-        let defaults = Self.defaultNameBytes
-        var counts = [Int](repeating: 0, count: defaults.count)
-        for field in headers {
-            for index in defaults.indices where field.hasName(lowercasedBytes: defaults[index]) {
-                counts[index] += 1
-                break
+        // Through buffer pointers, so neither a field nor a default name is copied (and retained) per comparison.
+        var counts = [Int](repeating: 0, count: Self.defaultNameBytes.count)
+        Self.defaultNameBytes.withUnsafeBufferPointer { defaults in
+            headers.withUnsafeBufferPointer { fields in
+                for field in fields {
+                    for index in defaults.indices
+                    where defaults[index].count == field.nameEnd && field.hasName(lowercasedBytes: defaults[index]) {
+                        counts[index] += 1
+                        break
+                    }
+                }
             }
         }
         var names: [String] = []
@@ -153,10 +158,12 @@ public struct SigningStream: Sendable {
         for (index, name) in SignOptions.defaultSignedHeaders.enumerated() {
             for _ in 0..<counts[index] { names.append(name) }
         }
-        for name in oversigning {
-            let lowercased = HeaderField.lowercasedBytes(name)
-            if headers.contains(where: { $0.hasName(lowercasedBytes: lowercased) }) {
-                names.append(String(decoding: lowercased, as: UTF8.self))
+        headers.withUnsafeBufferPointer { fields in
+            for name in oversigning {
+                let present = HeaderField.withNameBytes(name) { nameBytes in
+                    fields.contains { $0.hasName(caseInsensitive: nameBytes) }
+                }
+                if present { names.append(HeaderField.asciiLowercased(name)) }
             }
         }
         return names

@@ -64,8 +64,12 @@ public struct DKIMVerifier: Sendable {
 
     /// The positions of the DKIM-Signature fields, top-down.
     static func signatureFieldIndices(in headers: [HeaderField]) -> [Int] {
-        let name = HeaderField.lowercasedBytes("dkim-signature")
-        return headers.indices.filter { headers[$0].hasName(lowercasedBytes: name) }
+        // Through a buffer pointer: the fields are compared in place, not copied (and retained) one by one.
+        headers.withUnsafeBufferPointer { fields in
+            HeaderField.withNameBytes(DKIMSignature.fieldName) { name in
+                fields.indices.filter { fields[$0].hasName(caseInsensitive: name) }
+            }
+        }
     }
 
     // MARK: One signature
@@ -166,14 +170,19 @@ public struct DKIMVerifier: Sendable {
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
     static func isOversigned(_ name: String, in signature: DKIMSignature, headers: [HeaderField]) -> Bool {
-        let lowercased = HeaderField.lowercasedBytes(name)
-        // Compared as bytes: `String.lowercased()` allocated a String per h= name on every verification.
-        let signedCount = signature.signedHeaders.count { signed in
-            signed.utf8.count == lowercased.count
-                && zip(signed.utf8, lowercased).allSatisfy { ASCII.lowercased($0) == $1 }
+        // Compared as bytes in place: `String.lowercased()` allocated a String per h= name on every verification.
+        return HeaderField.withNameBytes(name) { nameBytes in
+            let signedCount = signature.signedHeaders.count { signed in
+                HeaderField.withNameBytes(signed) { signedBytes in
+                    signedBytes.count == nameBytes.count
+                        && zip(signedBytes, nameBytes).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
+                }
+            }
+            let presentCount = headers.withUnsafeBufferPointer { fields in
+                fields.count { $0.hasName(caseInsensitive: nameBytes) }
+            }
+            return signedCount > presentCount
         }
-        let presentCount = headers.count { $0.hasName(lowercasedBytes: lowercased) }
-        return signedCount > presentCount
     }
 
     /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2); nil when the field cannot be re-read
@@ -181,9 +190,7 @@ public struct DKIMVerifier: Sendable {
     private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
                               in headers: [HeaderField]) -> [UInt8]? {
         // The field under verification did not exist when the signer chose header instances.
-        var candidates = headers
-        candidates.remove(at: fieldIndex)
-        return try? HeaderHash.digest(signedNames: signature.signedHeaders, headers: candidates,
+        return try? HeaderHash.digest(signedNames: signature.signedHeaders, headers: headers, excluding: fieldIndex,
                                       signatureField: field, blanking: signature.signatureValueRange,
                                       algorithm: signature.canonicalization.header)
     }
