@@ -8,16 +8,18 @@ import DKIMCore
 ///
 /// Everything is measured in one process and one run: first OpenSSL's own rates (a public-key operation with a
 /// ready key, SHA-256 with 16 KiB updates), then each cell. A cell's limit is one public-key operation plus one
-/// SHA-256 pass over the message: `1 / (1/ops + bytes/sha256)`. Each figure is the best of `--rounds` rounds, so
-/// a neighbour's burst of work on a shared machine lowers fewer figures.
+/// SHA-256 pass over the message: `1 / (1/ops + bytes/sha256)`. Each cell runs `--rounds` paired rounds: the
+/// limit (OpenSSL's rates) and then the cell, back to back, give one fraction; the median round is reported, so
+/// a neighbour's burst of work on a shared machine during one half of one round does not decide the figure.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure sign and verify throughput against OpenSSL's own rates on this machine.",
         discussion: """
             Prints, per cell (operation, algorithm, canonicalization, message size), messages per second, MB/s and \
-            the fraction of the limit 1 / (1/ops + bytes/sha256), with ops and sha256 measured in the same run, \
-            right before the cell (the first line gives the rates measured at the start). \
+            the fraction of the limit 1 / (1/ops + bytes/sha256), with ops and sha256 measured in the same run: \
+            each round measures the limit and then the cell, back to back, and the median round is reported (the \
+            first line gives the rates measured at the start). \
             --corpus DIR also writes the messages, keys and key records so other implementations can be timed \
             on the same bytes (Benchmarks/peers.py). --stream-file FILE signs and verifies one file streaming from \
             disk and prints the peak resident memory.
@@ -33,8 +35,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per round of each cell.")
     var seconds: Double = 0.2
 
-    @Option(help: "Rounds per cell; the best round is reported.")
-    var rounds: Int = 3
+    @Option(help: "Paired rounds (limit, then cell) per cell; the median round is reported.")
+    var rounds: Int = 5
 
     @Option(help: "Output format: text or json (one object per cell per line).")
     var format: OutputFormat = .text
@@ -97,11 +99,8 @@ struct BenchCommand: AsyncParsableCommand {
             for operation in BenchCell.Operation.allCases where operations.contains(operation.rawValue) {
                 for algorithm in BenchKey.allCases where algorithms.contains(algorithm.rawValue) {
                     for size in sizeList {
-                        // The machine's load changes from minute to minute: the limit of each cell is measured
-                        // right before it, so the fraction compares two figures taken moments apart.
-                        let local = try BenchLimits.measure(setup, timer, only: (operation, algorithm))
                         let cell = try await BenchCell.measure(operation, algorithm, canonicalization, size,
-                                                               setup: setup, timer: timer, limits: local)
+                                                               setup: setup, timer: timer)
                         print(format == .text ? cell.textLine : cell.jsonLine)
                     }
                 }
@@ -305,19 +304,34 @@ struct BenchCell {
     let key: BenchKey
     let canonicalization: Canonicalization
     let bytes: Int
+    /// The median of the rounds' rates.
     let messagesPerSecond: Double
+    /// The median of the rounds' limits.
     let limit: Double
+    /// The median of the rounds' fractions (each round's rate over the limit measured right before it).
+    let fraction: Double
 
     static let header = "op      algorithm       c                size   msgs/s      MB/s    limit/s  of limit"
 
+    /// Measures a cell in ``BenchTimer/rounds`` paired rounds: the machine's load changes from second to second,
+    /// so each round measures the limit (this operation and key, and SHA-256) and then the cell right after it,
+    /// and the cell's figures are the medians over the rounds.
     static func measure(_ operation: Operation, _ key: BenchKey, _ canonicalization: Canonicalization, _ size: Int,
-                        setup: BenchSetup, timer: BenchTimer, limits: BenchLimits) async throws -> BenchCell {
+                        setup: BenchSetup, timer: BenchTimer) async throws -> BenchCell {
         let message = BenchMessages.message(size: size)
         let signer = try setup.signer(key, canonicalization)
-        let rate: Double
+        let round = BenchTimer(seconds: timer.seconds, rounds: 1)
+        var rates: [Double] = []
+        var limits: [Double] = []
+        func limit() throws -> Double {
+            try BenchLimits.measure(setup, round, only: (operation, key)).limit(operation, key, bytes: message.count)
+        }
         switch operation {
         case .sign:
-            rate = try timer.rate { _ = try signer.signatureField(for: message) }
+            for _ in 0..<timer.rounds {
+                limits.append(try limit())
+                rates.append(try round.rate { _ = try signer.signatureField(for: message) })
+            }
         case .verify:
             let signed = try signer.sign(message: message)
             var options = VerifyOptions(resolver: setup.resolver(), clock: { 1_700_000_000 })
@@ -328,13 +342,23 @@ struct BenchCell {
                 throw Console.fail("the benchmark message did not verify: \(check.signatures.first?.explanation ?? "")",
                                    SysExit.software)
             }
-            rate = try await timer.rate { _ = try await verifier.verify(message: signed) }
+            for _ in 0..<timer.rounds {
+                limits.append(try limit())
+                rates.append(try await round.rate { _ = try await verifier.verify(message: signed) })
+            }
         }
+        let fractions = zip(rates, limits).map { $0 / $1 }
         return BenchCell(operation: operation, key: key, canonicalization: canonicalization, bytes: message.count,
-                         messagesPerSecond: rate, limit: limits.limit(operation, key, bytes: message.count))
+                         messagesPerSecond: median(rates), limit: median(limits), fraction: median(fractions))
     }
 
-    var fraction: Double { messagesPerSecond / limit }
+    /// The middle value (the mean of the two middle values for an even count); 0 for none.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
 
     private func padded(_ text: String, _ width: Int, right: Bool = false) -> String {
         let pad = String(repeating: " ", count: max(0, width - text.count))

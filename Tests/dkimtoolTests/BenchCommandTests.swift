@@ -7,7 +7,7 @@ import Testing
     @Test func jsonCellsAndCorpus() throws {
         let corpus = try CLI.temporaryDirectory().appendingPathComponent("corpus")
         let result = try CLI.run(["bench", "--sizes", "2k", "--canonicalizations", "simple/simple",
-                                  "--seconds", "0.01", "--rounds", "1", "--format", "json", "--corpus", corpus.path])
+                                  "--seconds", "0.01", "--rounds", "3", "--format", "json", "--corpus", corpus.path])
         #expect(result.status == 0)
         let objects = try result.stdout.split(separator: "\n").map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -18,6 +18,9 @@ import Testing
         for cell in cells {
             #expect((cell["msgsPerSecond"] as? Double ?? 0) > 0)
             #expect((cell["limit"] as? Double ?? 0) > 0)
+            // The median of three paired rounds' fractions: positive and finite.
+            let fraction = cell["fraction"] as? Double ?? 0
+            #expect(fraction > 0 && fraction.isFinite)
             #expect(cell["c"] as? String == "simple/simple")
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
