@@ -28,16 +28,16 @@ extension DKIMSignature {
     /// reserved in both cases, so everything before the value is the same.
     func unsignedRendering(foldingAt width: Int = 78) -> UnsignedRendering {
         var writer = FoldedFieldWriter(prefix: Self.fieldPrefix, width: width, capacity: 512 + 2 * 344)
-        writer.whole("v", String(version).utf8)
-        writer.whole("a", algorithm.tagValue.utf8)
-        writer.whole("c", canonicalization.tagValue.utf8)
-        writer.whole("d", domain.utf8)
-        writer.whole("s", selector.utf8)
+        writer.whole("v", utf8: String(version))
+        writer.whole("a", utf8: algorithm.tagValue)
+        writer.whole("c", utf8: canonicalization.tagValue)
+        writer.whole("d", utf8: domain)
+        writer.whole("s", utf8: selector)
         if let identity { writer.whole("i", DKIMQuotedPrintable.encode(identity.utf8)) }
         if queryMethods != ["dns/txt"] { writer.whole("q", queryMethods.joined(separator: ":").utf8) }
-        if let bodyLength { writer.whole("l", String(bodyLength).utf8) }
-        if let timestamp { writer.whole("t", String(timestamp).utf8) }
-        if let expiration { writer.whole("x", String(expiration).utf8) }
+        if let bodyLength { writer.whole("l", utf8: String(bodyLength)) }
+        if let timestamp { writer.whole("t", utf8: String(timestamp)) }
+        if let expiration { writer.whole("x", utf8: String(expiration)) }
 
         // h=: a fold may follow any ':' (RFC 6376 §3.5: hdr-name *( [FWS] ":" [FWS] hdr-name )).
         for (index, name) in signedHeaders.enumerated() {
@@ -49,7 +49,7 @@ extension DKIMSignature {
             } else {
                 writer.startUnit(length: length)
             }
-            writer.append(name.utf8)
+            writer.append(utf8: name)
             writer.append(index == signedHeaders.count - 1 ? ASCII.semicolon : ASCII.colon)
         }
         if signedHeaders.isEmpty { writer.whole("h", EmptyCollection()) }
@@ -164,6 +164,18 @@ private struct FoldedFieldWriter {
     mutating func append(_ byte: UInt8) { output.append(byte) }
 
     mutating func append(_ bytes: some Collection<UInt8>) { output.append(contentsOf: bytes) }
+
+    /// Appends the UTF-8 of `text` as one copy (appending a `String.UTF8View` goes byte by byte).
+    mutating func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { output.append(contentsOf: $0) }
+    }
+
+    /// ``whole(_:_:)`` with the value's UTF-8 copied at once.
+    mutating func whole(_ name: StaticString, utf8 value: String) {
+        var value = value
+        value.withUTF8 { whole(name, $0) }
+    }
 
     /// A tag that is one unit: `name=value;`.
     mutating func whole(_ name: StaticString, _ value: some Collection<UInt8>) {

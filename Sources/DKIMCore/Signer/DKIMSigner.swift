@@ -92,7 +92,10 @@ public struct SigningStream: Sendable {
         let bodyHash = bodyHasher.finalize()
         let headers = try header.headers ?? header.finish()
 
-        guard headers.contains(where: { $0.hasName("from") }) else {
+        let hasFrom = headers.withUnsafeBufferPointer { fields in
+            HeaderField.withNameBytes("from") { from in fields.contains { $0.hasName(caseInsensitive: from) } }
+        }
+        guard hasFrom else {
             throw DKIMError(.missingFrom, "The message has no From header field; DKIM signatures must cover From "
                                           + "(RFC 6376 §5.4).")
         }
@@ -140,15 +143,17 @@ public struct SigningStream: Sendable {
     static func defaultHeaderList(for headers: [HeaderField], oversigning: [String]) -> [String] {
         // One pass over the fields, each compared by length first with the lowercased default names (no
         // dictionary of hashed strings, no allocation per name): linear in the number of fields.
-        // Through buffer pointers, so neither a field nor a default name is copied (and retained) per comparison.
+        // Through buffer pointers, so neither a field nor a default name is copied (and retained) per comparison;
+        // each field is compared only with the default names of its length.
         var counts = [Int](repeating: 0, count: Self.defaultNameBytes.count)
         Self.defaultNameBytes.withUnsafeBufferPointer { defaults in
-            headers.withUnsafeBufferPointer { fields in
-                for field in fields {
-                    for index in defaults.indices
-                    where defaults[index].count == field.nameEnd && field.hasName(lowercasedBytes: defaults[index]) {
-                        counts[index] += 1
-                        break
+            Self.defaultNamesByLength.withUnsafeBufferPointer { byLength in
+                headers.withUnsafeBufferPointer { fields in
+                    for field in fields where field.nameEnd < byLength.count {
+                        for index in byLength[field.nameEnd] where field.hasName(lowercasedBytes: defaults[index]) {
+                            counts[index] += 1
+                            break
+                        }
                     }
                 }
             }
@@ -173,4 +178,11 @@ public struct SigningStream: Sendable {
     private static let defaultNameBytes: [[UInt8]] = SignOptions.defaultSignedHeaders.map {
         HeaderField.lowercasedBytes($0)
     }
+
+    /// For each name length, the indices in ``defaultNameBytes`` of the names that long.
+    private static let defaultNamesByLength: [[Int]] = {
+        var table = [[Int]](repeating: [], count: (defaultNameBytes.map(\.count).max() ?? 0) + 1)
+        for (index, name) in defaultNameBytes.enumerated() { table[name.count].append(index) }
+        return table
+    }()
 }
