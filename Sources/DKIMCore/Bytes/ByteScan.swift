@@ -26,4 +26,30 @@ enum ByteScan {
         }
         return end
     }
+
+    /// The offset of the first byte in `[from, end)` below `bound` (at most 0x80) or equal to `a` or `b`, or `end`.
+    ///
+    /// `(x - bound…) & ~x & 0x80…` marks the bytes below `bound` (bytes of 0x80 and above are never marked), again
+    /// exact at the lowest mark.
+    @inline(__always)
+    static func first(below bound: UInt8, or a: UInt8, _ b: UInt8, in base: UnsafeRawPointer, from: Int,
+                      end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let bounds = ones &* UInt64(bound), patternA = ones &* UInt64(a), patternB = ones &* UInt64(b)
+        @inline(__always) func zeroMarks(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+        var index = from
+        while index &+ 8 <= end {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let marks = ((word &- bounds) & ~word | zeroMarks(word ^ patternA) | zeroMarks(word ^ patternB)) & highs
+            if marks != 0 { return index &+ marks.trailingZeroBitCount / 8 }
+            index &+= 8
+        }
+        while index < end {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte < bound || byte == a || byte == b { return index }
+            index &+= 1
+        }
+        return end
+    }
 }
