@@ -568,28 +568,39 @@ public struct BodyCanonicalizer: Sendable {
     /// The shortest stretch worth the setup of ``relaxedBlocks(_:from:to:_:_:)``.
     private static let blockRegionMinimum = 48
 
-    /// Canonicalizes `[start, end)` 16 bytes at a time without a branch per change, where `input[start]` is
-    /// content inside a line (the state is "in a line, no WSP pending") and `input[end - 1]` is neither SP, HTAB,
-    /// CR nor LF, so every WSP run and every line inside ends before `end` and none of these lines is trailing.
+    /// Canonicalizes `[start, end)`, where `input[start]` is content inside a line (the state is "in a line, no
+    /// WSP pending") and `input[end - 1]` is neither SP, HTAB, CR nor LF, so every WSP run and every line inside
+    /// ends before `end` and none of these lines is trailing.
     ///
-    /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) depend only on neighbouring bytes: a WSP byte
-    /// after a WSP byte is dropped, the first WSP of a run is written as SP, and when a CR LF follows a WSP byte
-    /// that SP is taken back (the run is at the end of a line). So each block is written as a small in-order
-    /// scatter: lane `k` is stored at the output offset given by a prefix sum of the lanes' advances, a dropped
-    /// lane is overwritten by the next one, and a CR LF after WSP lands on the SP of its run. Blocks with no HTAB,
-    /// no WSP after WSP and no CR after WSP (almost all of a text) are copied with one store.
+    /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) change text only at a WSP run: the run becomes
+    /// one SP, or nothing when CR LF follows it (WSP at the end of a line). The text is copied 64 bytes at a time,
+    /// stored before it is tested. A window is kept as stored when no lane is an event: lane `k` is one when of the
+    /// pair (`input[k - 1]`, `input[k]`) one is SP and the other at most SP (their maximum is SP), or one is at
+    /// most HTAB (their minimum is at most 0x09). Every change is an event: a HTAB (minimum at most 0x09 with any
+    /// neighbour), a SP, HTAB or CR after a SP (maximum SP) or after a HTAB. Extras (a SP next to CR or LF, a
+    /// control byte below 0x0A) are rare in text and cost only a look; the pair CR LF, and LF CR of an empty
+    /// line, are not events. That is four vector operations per block (`max(x, 9) - 9` compiles to a saturating
+    /// subtraction). Otherwise the bytes before the first event are kept, ``relaxedEvent(_:_:_:_:)`` writes the
+    /// run there, and copying starts again after the run, wherever that is.
     ///
-    /// The caller checks that `end - start` octets fit under the limit and that the buffer holds at least 64.
+    /// Invariant between steps: when `input[index - 1]` is WSP it is the first byte of its run and its SP is the
+    /// last byte written (`base[used - 1]`); every step resumes after a byte that is not WSP, or after an SP copied
+    /// as it is. Flushing keeps that last byte in the buffer, so a CR LF can still take it back.
+    ///
+    /// The caller checks that `end - start` octets fit under the limit (each input byte gives at most one output
+    /// byte) and that the buffer holds at least 64.
     private static func relaxedBlocks<Sink: ByteSink>(_ input: UnsafeRawPointer, from start: Int, to end: Int,
                                                       _ output: inout Output, _ sink: inout Sink) {
         typealias Block = SIMD16<UInt8>
+        let width = Block.scalarCount
+        let window = 4 &* width
         let base = output.base
         let capacity = output.capacity
-        // Output offset of the next byte; a block writes at most 16 bytes from `used - 1` (a CR LF taking back
-        // the SP before it), so 16 bytes per block stay free.
+        // Output offset of the next byte. A step stores a whole window (or block) at `used` and an event writes at
+        // most two bytes after the window's bytes it kept, so a window and two bytes stay free.
         var used = output.used
         var produced = 0
-        if used > capacity &- 16 {
+        if used > capacity &- width {
             output.flush(&sink)
             used = 0
         }
@@ -598,38 +609,90 @@ public struct BodyCanonicalizer: Sendable {
         produced &-= used
         used &+= 1
         var index = start &+ 1
-        // Each block reads the byte before it (at or after `start`) and the byte after it (before `end`). Two
-        // blocks per step: most pairs need no change and are copied after one test.
-        while index &+ 2 &* Block.scalarCount < end {
-            if used > capacity &- 2 &* Block.scalarCount {
+        let spaces = Block(repeating: ASCII.space), tabs = Block(repeating: ASCII.tab)
+        // Each window reads the byte before it (at or after `start`); an event reads at most up to `end - 1`.
+        if capacity >= 2 &* window {
+            while index &+ window <= end {
+                if used > capacity &- (window &+ 2) {
+                    produced &+= used &- 1
+                    used = flushKeepingLast(base, used, &sink)
+                }
+                let current0 = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+                let current1 = input.loadUnaligned(fromByteOffset: index &+ width, as: Block.self)
+                let current2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width, as: Block.self)
+                let current3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width, as: Block.self)
+                let target = base + used
+                target.storeBytes(of: current0, as: Block.self)
+                target.storeBytes(of: current1, toByteOffset: width, as: Block.self)
+                target.storeBytes(of: current2, toByteOffset: 2 &* width, as: Block.self)
+                target.storeBytes(of: current3, toByteOffset: 3 &* width, as: Block.self)
+                // The event lanes of each block (see above), written out: a helper called four times was left out
+                // of line.
+                let previous0 = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+                let previous1 = input.loadUnaligned(fromByteOffset: index &+ width &- 1, as: Block.self)
+                let previous2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width &- 1, as: Block.self)
+                let previous3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width &- 1, as: Block.self)
+                let lanes0 = minimum(maximum(previous0, current0) ^ spaces,
+                                     maximum(minimum(previous0, current0), tabs) &- tabs)
+                let lanes1 = minimum(maximum(previous1, current1) ^ spaces,
+                                     maximum(minimum(previous1, current1), tabs) &- tabs)
+                let lanes2 = minimum(maximum(previous2, current2) ^ spaces,
+                                     maximum(minimum(previous2, current2), tabs) &- tabs)
+                let lanes3 = minimum(maximum(previous3, current3) ^ spaces,
+                                     maximum(minimum(previous3, current3), tabs) &- tabs)
+                let all = zeroLanes(minimum(minimum(lanes0, lanes1), minimum(lanes2, lanes3)))
+                guard anyWord(all) else {
+                    used &+= window
+                    index &+= window
+                    continue
+                }
+                // The first lane of the first block that has one.
+                var skip = 0
+                var zeros = zeroLanes(lanes0)
+                if !anyWord(zeros) {
+                    skip = width
+                    zeros = zeroLanes(lanes1)
+                    if !anyWord(zeros) {
+                        skip = 2 &* width
+                        zeros = zeroLanes(lanes2)
+                        if !anyWord(zeros) {
+                            skip = 3 &* width
+                            zeros = zeroLanes(lanes3)
+                        }
+                    }
+                }
+                let lane = skip &+ firstWordLane(zeros)
+                used &+= lane
+                index &+= lane
+                relaxedEvent(input, &index, base, &used)
+            }
+        }
+        // What is left (or everything, with a small buffer), one block at a time.
+        while index &+ width <= end {
+            if used > capacity &- (width &+ 2) {
                 produced &+= used &- 1
                 used = flushKeepingLast(base, used, &sink)
             }
-            let first = RelaxedBlock(input, index)
-            let second = RelaxedBlock(input, index &+ Block.scalarCount)
-            if !anyWord(first.flagged | second.flagged) {
-                (base + used).storeBytes(of: first.current, as: Block.self)
-                (base + used).storeBytes(of: second.current, toByteOffset: Block.scalarCount, as: Block.self)
-                used &+= 2 &* Block.scalarCount
-            } else {
-                used = first.write(input, index, base, used)
-                used = second.write(input, index &+ Block.scalarCount, base, used)
+            let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+            (base + used).storeBytes(of: current, as: Block.self)
+            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+            let zeros = zeroLanes(minimum(maximum(previous, current) ^ spaces,
+                                          maximum(minimum(previous, current), tabs) &- tabs))
+            guard anyWord(zeros) else {
+                used &+= width
+                index &+= width
+                continue
             }
-            index &+= 2 &* Block.scalarCount
+            let lane = firstWordLane(zeros)
+            used &+= lane
+            index &+= lane
+            relaxedEvent(input, &index, base, &used)
         }
-        if index &+ Block.scalarCount < end {
-            if used > capacity &- Block.scalarCount {
-                produced &+= used &- 1
-                used = flushKeepingLast(base, used, &sink)
-            }
-            used = RelaxedBlock(input, index).write(input, index, base, used)
-            index &+= Block.scalarCount
-        }
-        if used > capacity &- Block.scalarCount {
+        if used > capacity &- width {
             produced &+= used &- 1
             used = flushKeepingLast(base, used, &sink)
         }
-        // The last (at most 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
+        // The last (under 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
         // byte after a CR is inside the input.
         var previousWSP = ASCII.isWSP(input.load(fromByteOffset: index &- 1, as: UInt8.self))
         while index < end {
@@ -649,61 +712,45 @@ public struct BodyCanonicalizer: Sendable {
         output.used = used
     }
 
-    /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:_:_:)``, as two words of byte masks.
-    ///
-    /// The masks are combined as words, not as vector masks: that keeps the compiler from re-deriving each
-    /// combined mask from its low bits before the test (four extra vector instructions per block).
-    private struct RelaxedBlock {
-        typealias Block = SIMD16<UInt8>
-        typealias Words = SIMD2<UInt64>
-        let current: Block
-        let isTab: Words
-        let isWSP: Words
-        let isCR: Words
-        let afterWSP: Words
-        /// Lanes that change something: a HTAB, WSP after WSP, a CR after WSP (a superset of the CR LF that takes
-        /// back the SP of its run).
-        let flagged: Words
-
-        @inline(__always)
-        init(_ input: UnsafeRawPointer, _ index: Int) {
-            current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
-            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
-            isTab = BodyCanonicalizer.lanes(current, equalTo: ASCII.tab)
-            isWSP = BodyCanonicalizer.lanes(current, equalTo: ASCII.space) | isTab
-            isCR = BodyCanonicalizer.lanes(current, equalTo: ASCII.cr)
-            afterWSP = BodyCanonicalizer.lanes(previous, equalTo: ASCII.space)
-                | BodyCanonicalizer.lanes(previous, equalTo: ASCII.tab)
-            flagged = isTab | (afterWSP & (isWSP | isCR))
-        }
-
-        /// Writes the block's canonical bytes at `used` (the SP of a WSP run just before it at `used - 1`) and
-        /// returns the new `used`; at most 16 bytes from `used - 1` are written.
-        @inline(__always)
-        func write(_ input: UnsafeRawPointer, _ index: Int, _ base: UnsafeMutableRawPointer, _ used: Int) -> Int {
-            if !BodyCanonicalizer.anyWord(flagged) {
-                (base + used).storeBytes(of: current, as: Block.self)
-                return used &+ Block.scalarCount
+    /// Writes the WSP run at (or just before) `index`, the first byte a window marked, and moves `index` and `used`
+    /// past it (RFC 6376 §3.4.4): a run becomes one SP, a run before CR LF becomes nothing and the CR LF is
+    /// written; the byte after the run is written too, so the next step starts after a byte that is not WSP.
+    /// An event byte that turns out not to touch a run (a control byte, a SP after CR) is copied as it is.
+    @inline(__always)
+    private static func relaxedEvent(_ input: UnsafeRawPointer, _ index: inout Int, _ base: UnsafeMutableRawPointer,
+                                     _ used: inout Int) {
+        var next = index
+        if !ASCII.isWSP(input.load(fromByteOffset: index &- 1, as: UInt8.self)) {
+            let byte = input.load(fromByteOffset: index, as: UInt8.self)
+            guard ASCII.isWSP(byte) else {
+                base.storeBytes(of: byte, toByteOffset: used, as: UInt8.self)
+                used &+= 1
+                index &+= 1
+                return
             }
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
-            // A WSP lane after WSP is dropped; a CR LF after WSP takes back the run's SP.
-            let dropped = isWSP & afterWSP
-            let takesBack = isCR & BodyCanonicalizer.lanes(next, equalTo: ASCII.lf) & afterWSP
-            let advance = ~dropped & Words(repeating: ones)
-            let step = ~(dropped | takesBack) & Words(repeating: ones)
-            // HTAB becomes SP; done on words, which keeps the compiler from splitting the vector into bytes.
-            let values = unsafeBitCast(current, to: Words.self)
-                ^ (isTab & Words(repeating: ones &* UInt64(ASCII.tab ^ ASCII.space)))
-            // Inclusive prefix sums of the steps, per byte (at most 16, so no carry between bytes); lane k is
-            // written at used - 1 + sum(k) + 1 - advance(k).
-            let lowSums = step[0] &* ones
-            let highSums = (step[1] &+ (lowSums >> 56)) &* ones
-            let target = base + (used &- 1)
-            BodyCanonicalizer.scatter(values[0], at: lowSums &+ ones &- advance[0], into: target)
-            BodyCanonicalizer.scatter(values[1], at: highSums &+ ones &- advance[1], into: target)
-            return used &+ Int(truncatingIfNeeded: highSums >> 56)
+            // The run starts here.
+            base.storeBytes(of: ASCII.space, toByteOffset: used, as: UInt8.self)
+            used &+= 1
+            next &+= 1
         }
+        // Otherwise the run started at `index - 1` and its SP is `base[used - 1]`. The run ends before `end`.
+        while ASCII.isWSP(input.load(fromByteOffset: next, as: UInt8.self)) {
+            next &+= 1
+        }
+        let byte = input.load(fromByteOffset: next, as: UInt8.self)
+        // A CR is not the last byte of the stretch, so its next byte is inside it.
+        if byte == ASCII.cr, input.load(fromByteOffset: next &+ 1, as: UInt8.self) == ASCII.lf {
+            // WSP at the end of a line is dropped: the CR LF takes the run's SP back.
+            used &-= 1
+            base.storeBytes(of: ASCII.cr, toByteOffset: used, as: UInt8.self)
+            base.storeBytes(of: ASCII.lf, toByteOffset: used &+ 1, as: UInt8.self)
+            used &+= 2
+            index = next &+ 2
+            return
+        }
+        base.storeBytes(of: byte, toByteOffset: used, as: UInt8.self)
+        used &+= 1
+        index = next &+ 1
     }
 
     /// Writes all but the last of the `used` buffered bytes to the sink and moves the last one to the front: it may
@@ -717,30 +764,34 @@ public struct BodyCanonicalizer: Sendable {
         return 1
     }
 
-    /// The lanes of `block` equal to `byte` as 0xFF bytes (others 0), in two words.
+    /// The lane-wise maximum (`pointwiseMax` is not inlined; this compiles to one instruction).
     @inline(__always)
-    private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD2<UInt64> {
-        let mask: SIMDMask<SIMD16<Int8>> = block .== SIMD16<UInt8>(repeating: byte)
-        return unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+    private static func maximum(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+        a.replacing(with: b, where: b .> a)
+    }
+
+    /// The lane-wise minimum.
+    @inline(__always)
+    private static func minimum(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+        a.replacing(with: b, where: b .< a)
+    }
+
+    /// The zero lanes of `block` as 0xFF bytes (others 0), in two words.
+    @inline(__always)
+    private static func zeroLanes(_ block: SIMD16<UInt8>) -> SIMD2<UInt64> {
+        unsafeBitCast(block .== SIMD16<UInt8>(repeating: 0), to: SIMD2<UInt64>.self)
     }
 
     /// Whether either word is nonzero.
     @inline(__always)
     private static func anyWord(_ words: SIMD2<UInt64>) -> Bool {
-        anyLane(unsafeBitCast(words, to: SIMD16<UInt8>.self))
+        words[0] | words[1] != 0
     }
 
-    /// Stores the eight bytes of `values` (lowest first) at `target + offset byte`, in order.
+    /// The lowest lane set in a mask from ``zeroLanes(_:)``; the mask must have one.
     @inline(__always)
-    private static func scatter(_ values: UInt64, at offsets: UInt64, into target: UnsafeMutableRawPointer) {
-        var values = values
-        var offsets = offsets
-        for _ in 0..<8 {
-            target.storeBytes(of: UInt8(truncatingIfNeeded: values), toByteOffset: Int(offsets & 0xFF),
-                              as: UInt8.self)
-            values &>>= 8
-            offsets &>>= 8
-        }
+    private static func firstWordLane(_ words: SIMD2<UInt64>) -> Int {
+        words[0] != 0 ? words[0].trailingZeroBitCount &>> 3 : 8 &+ words[1].trailingZeroBitCount &>> 3
     }
 
     /// The offset just past the white space starting at `from`, or `count`.
