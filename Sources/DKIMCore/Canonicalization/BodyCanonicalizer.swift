@@ -574,18 +574,20 @@ public struct BodyCanonicalizer: Sendable {
     ///
     /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) change text only at a WSP run: the run becomes
     /// one SP, or nothing when CR LF follows it (WSP at the end of a line). The text is copied 64 bytes at a time,
-    /// stored before it is tested. A window is kept as stored when no lane is an event: lane `k` is one when of the
-    /// pair (`input[k - 1]`, `input[k]`) one is SP and the other at most SP (their maximum is SP), or one is at
-    /// most HTAB (their minimum is at most 0x09). Every change is an event: a HTAB (minimum at most 0x09 with any
-    /// neighbour), a SP, HTAB or CR after a SP (maximum SP) or after a HTAB. Extras (a SP next to CR or LF, a
-    /// control byte below 0x0A) are rare in text and cost only a look; the pair CR LF, and LF CR of an empty
-    /// line, are not events. That is four vector operations per block (`max(x, 9) - 9` compiles to a saturating
-    /// subtraction). Otherwise the bytes before the first event are kept, ``relaxedEvent(_:_:_:_:)`` writes the
-    /// run there, and copying starts again after the run, wherever that is.
+    /// stored before it is tested. A window is kept as stored when no lane is an event: lane `k` is one when
+    /// `input[k]` is at most HTAB (0x09) or the larger of `input[k - 1]` and `input[k]` is SP (one is SP, the other
+    /// at most SP). A change starts at an event: a run starting with HTAB at its HTAB, a SP followed by SP, HTAB or
+    /// CR at the byte after it, and a HTAB followed by anything at the HTAB, which is inside the window (the byte
+    /// before a window is never a HTAB, see the invariant). Extras (SP next to CR or LF, control bytes below 0x0A)
+    /// are rare in text and cost only a look; CR LF, and LF CR of an empty line, are not events. Per block that is
+    /// four vector operations and no copy (`max(x, 9) - 9` compiles to a saturating subtraction). At an event, the
+    /// bytes before it are kept, ``relaxedEvent(_:_:_:_:)`` writes the run there, and copying starts again after
+    /// the run, wherever that is.
     ///
-    /// Invariant between steps: when `input[index - 1]` is WSP it is the first byte of its run and its SP is the
-    /// last byte written (`base[used - 1]`); every step resumes after a byte that is not WSP, or after an SP copied
-    /// as it is. Flushing keeps that last byte in the buffer, so a CR LF can still take it back.
+    /// Invariant between steps: when `input[index - 1]` is WSP it is a SP, the first byte of its run, and the last
+    /// byte written (`base[used - 1]`): every step resumes after a byte that is not WSP, or after a SP copied as it
+    /// is from a window without events. Flushing keeps that last byte in the buffer, so a CR LF can still take it
+    /// back.
     ///
     /// The caller checks that `end - start` octets fit under the limit (each input byte gives at most one output
     /// byte) and that the buffer holds at least 64.
@@ -617,54 +619,60 @@ public struct BodyCanonicalizer: Sendable {
                     produced &+= used &- 1
                     used = flushKeepingLast(base, used, &sink)
                 }
-                let current0 = input.loadUnaligned(fromByteOffset: index, as: Block.self)
-                let current1 = input.loadUnaligned(fromByteOffset: index &+ width, as: Block.self)
-                let current2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width, as: Block.self)
-                let current3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width, as: Block.self)
-                let target = base + used
-                target.storeBytes(of: current0, as: Block.self)
-                target.storeBytes(of: current1, toByteOffset: width, as: Block.self)
-                target.storeBytes(of: current2, toByteOffset: 2 &* width, as: Block.self)
-                target.storeBytes(of: current3, toByteOffset: 3 &* width, as: Block.self)
-                // The event lanes of each block (see above), written out: a helper called four times was left out
-                // of line.
-                let previous0 = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
-                let previous1 = input.loadUnaligned(fromByteOffset: index &+ width &- 1, as: Block.self)
-                let previous2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width &- 1, as: Block.self)
-                let previous3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width &- 1, as: Block.self)
-                let lanes0 = minimum(maximum(previous0, current0) ^ spaces,
-                                     maximum(minimum(previous0, current0), tabs) &- tabs)
-                let lanes1 = minimum(maximum(previous1, current1) ^ spaces,
-                                     maximum(minimum(previous1, current1), tabs) &- tabs)
-                let lanes2 = minimum(maximum(previous2, current2) ^ spaces,
-                                     maximum(minimum(previous2, current2), tabs) &- tabs)
-                let lanes3 = minimum(maximum(previous3, current3) ^ spaces,
-                                     maximum(minimum(previous3, current3), tabs) &- tabs)
-                let all = zeroLanes(minimum(minimum(lanes0, lanes1), minimum(lanes2, lanes3)))
-                guard anyWord(all) else {
-                    used &+= window
-                    index &+= window
-                    continue
-                }
-                // The first lane of the first block that has one.
-                var skip = 0
-                var zeros = zeroLanes(lanes0)
-                if !anyWord(zeros) {
-                    skip = width
-                    zeros = zeroLanes(lanes1)
+                // Windows from here on fit in the buffer while `index` stays within `room`: no step writes more
+                // bytes than it reads, so `used - index` never grows. One test per window for both limits.
+                let room = capacity &- (window &+ 2) &- used
+                let last = min(end &- window, index &+ room)
+                repeat {
+                    let current0 = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+                    let current1 = input.loadUnaligned(fromByteOffset: index &+ width, as: Block.self)
+                    let current2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width, as: Block.self)
+                    let current3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width, as: Block.self)
+                    let target = base + used
+                    target.storeBytes(of: current0, as: Block.self)
+                    target.storeBytes(of: current1, toByteOffset: width, as: Block.self)
+                    target.storeBytes(of: current2, toByteOffset: 2 &* width, as: Block.self)
+                    target.storeBytes(of: current3, toByteOffset: 3 &* width, as: Block.self)
+                    // The event lanes of each block (see above), written out: a helper called four times was
+                    // left out of line.
+                    let previous0 = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+                    let previous1 = input.loadUnaligned(fromByteOffset: index &+ width &- 1, as: Block.self)
+                    let previous2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width &- 1, as: Block.self)
+                    let previous3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width &- 1, as: Block.self)
+                    let lanes0 = minimum(maximum(previous0, current0) ^ spaces,
+                                         maximum(current0, tabs) &- tabs)
+                    let lanes1 = minimum(maximum(previous1, current1) ^ spaces,
+                                         maximum(current1, tabs) &- tabs)
+                    let lanes2 = minimum(maximum(previous2, current2) ^ spaces,
+                                         maximum(current2, tabs) &- tabs)
+                    let lanes3 = minimum(maximum(previous3, current3) ^ spaces,
+                                         maximum(current3, tabs) &- tabs)
+                    let all = zeroLanes(minimum(minimum(lanes0, lanes1), minimum(lanes2, lanes3)))
+                    guard anyWord(all) else {
+                        used &+= window
+                        index &+= window
+                        continue
+                    }
+                    // The first lane of the first block that has one.
+                    var skip = 0
+                    var zeros = zeroLanes(lanes0)
                     if !anyWord(zeros) {
-                        skip = 2 &* width
-                        zeros = zeroLanes(lanes2)
+                        skip = width
+                        zeros = zeroLanes(lanes1)
                         if !anyWord(zeros) {
-                            skip = 3 &* width
-                            zeros = zeroLanes(lanes3)
+                            skip = 2 &* width
+                            zeros = zeroLanes(lanes2)
+                            if !anyWord(zeros) {
+                                skip = 3 &* width
+                                zeros = zeroLanes(lanes3)
+                            }
                         }
                     }
-                }
-                let lane = skip &+ firstWordLane(zeros)
-                used &+= lane
-                index &+= lane
-                relaxedEvent(input, &index, base, &used)
+                    let lane = skip &+ firstWordLane(zeros)
+                    used &+= lane
+                    index &+= lane
+                    relaxedEvent(input, &index, base, &used)
+                } while index <= last
             }
         }
         // What is left (or everything, with a small buffer), one block at a time.
@@ -677,7 +685,7 @@ public struct BodyCanonicalizer: Sendable {
             (base + used).storeBytes(of: current, as: Block.self)
             let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
             let zeros = zeroLanes(minimum(maximum(previous, current) ^ spaces,
-                                          maximum(minimum(previous, current), tabs) &- tabs))
+                                          maximum(current, tabs) &- tabs))
             guard anyWord(zeros) else {
                 used &+= width
                 index &+= width
