@@ -623,12 +623,14 @@ public struct BodyCanonicalizer: Sendable {
                 // bytes than it reads, so `used - index` never grows. One test per window for both limits.
                 let room = capacity &- (window &+ 2) &- used
                 let last = min(end &- window, index &+ room)
+                // Output at `index + gap`: between events only `index` moves.
+                var gap = used &- index
                 repeat {
                     let current0 = input.loadUnaligned(fromByteOffset: index, as: Block.self)
                     let current1 = input.loadUnaligned(fromByteOffset: index &+ width, as: Block.self)
                     let current2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width, as: Block.self)
                     let current3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width, as: Block.self)
-                    let target = base + used
+                    let target = base + (index &+ gap)
                     target.storeBytes(of: current0, as: Block.self)
                     target.storeBytes(of: current1, toByteOffset: width, as: Block.self)
                     target.storeBytes(of: current2, toByteOffset: 2 &* width, as: Block.self)
@@ -649,7 +651,6 @@ public struct BodyCanonicalizer: Sendable {
                                          maximum(current3, tabs) &- tabs)
                     let all = zeroLanes(minimum(minimum(lanes0, lanes1), minimum(lanes2, lanes3)))
                     guard anyWord(all) else {
-                        used &+= window
                         index &+= window
                         continue
                     }
@@ -668,11 +669,12 @@ public struct BodyCanonicalizer: Sendable {
                             }
                         }
                     }
-                    let lane = skip &+ firstWordLane(zeros)
-                    used &+= lane
-                    index &+= lane
-                    relaxedEvent(input, &index, base, &used)
+                    index &+= skip &+ firstWordLane(zeros)
+                    var at = index &+ gap
+                    relaxedEvent(input, &index, base, &at)
+                    gap = at &- index
                 } while index <= last
+                used = index &+ gap
             }
         }
         // What is left (or everything, with a small buffer), one block at a time.
