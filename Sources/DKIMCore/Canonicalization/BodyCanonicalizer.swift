@@ -672,6 +672,24 @@ public struct BodyCanonicalizer: Sendable {
                     index &+= skip &+ firstWordLane(zeros)
                     var at = index &+ gap
                     relaxedEvent(input, &index, base, &at)
+                    // Where events are dense (tab-separated data, runs of double spaces) a window costs more than
+                    // the text between them: go on a block at a time until a block has none.
+                    while index <= last {
+                        let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+                        (base + at).storeBytes(of: current, as: Block.self)
+                        let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+                        let blockZeros = zeroLanes(minimum(maximum(previous, current) ^ spaces,
+                                                           maximum(current, tabs) &- tabs))
+                        guard anyWord(blockZeros) else {
+                            at &+= width
+                            index &+= width
+                            break
+                        }
+                        let blockLane = firstWordLane(blockZeros)
+                        at &+= blockLane
+                        index &+= blockLane
+                        relaxedEvent(input, &index, base, &at)
+                    }
                     gap = at &- index
                 } while index <= last
                 used = index &+ gap
