@@ -47,6 +47,15 @@ import Testing
         return out
     }
 
+    /// The first offset where `output` and `expected` differ (nil when equal): a failure names one offset instead
+    /// of printing two bodies of a thousand bytes.
+    static func firstDifference(_ output: [UInt8], _ expected: [UInt8]) -> Int? {
+        if let index = zip(output, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            return index
+        }
+        return output.count == expected.count ? nil : min(output.count, expected.count)
+    }
+
     /// Runs the canonicalizer with the given buffer size over `chunks`.
     static func run(_ chunks: [ArraySlice<UInt8>], bufferCapacity: Int? = nil, limit: Int? = nil) throws
         -> (output: [UInt8], length: Int) {
@@ -85,9 +94,10 @@ import Testing
             // Two joints, the second one 1 to 3 windows after the first, then enough text for whole windows.
             let input = Self.text(1 + offset) + change + Self.text(offset % 37) + change + Self.text(150)
             let expected = Self.relaxed(input)
-            #expect(Canonicalization.canonicalizeBody(input, .relaxed) == expected, "joint \(joint) offset \(offset)")
+            #expect(Self.firstDifference(Canonicalization.canonicalizeBody(input, .relaxed), expected) == nil,
+                    "joint \(joint) offset \(offset)")
             let streamed = try Self.run([input[...]])
-            #expect(streamed.output == expected, "joint \(joint) offset \(offset)")
+            #expect(Self.firstDifference(streamed.output, expected) == nil, "joint \(joint) offset \(offset)")
             #expect(streamed.length == expected.count)
         }
     }
@@ -101,7 +111,8 @@ import Testing
             let expected = Self.relaxed(input)
             for cut in max(0, offset - 2)...min(input.count, offset + change.count + 4) {
                 let streamed = try Self.run([input[..<cut], input[cut...]])
-                #expect(streamed.output == expected, "joint \(joint) offset \(offset) cut \(cut)")
+                #expect(Self.firstDifference(streamed.output, expected) == nil,
+                        "joint \(joint) offset \(offset) cut \(cut)")
             }
         }
     }
@@ -120,7 +131,7 @@ import Testing
             let expected = Self.relaxed(input)
             let cut = Int(random.next() % UInt64(input.count + 1))
             let streamed = try Self.run([input[..<cut], input[cut...]], bufferCapacity: capacity)
-            #expect(streamed.output == expected, "capacity \(capacity) cut \(cut)")
+            #expect(Self.firstDifference(streamed.output, expected) == nil, "capacity \(capacity) cut \(cut)")
             #expect(streamed.length == expected.count, "capacity \(capacity)")
         }
     }
@@ -137,7 +148,7 @@ import Testing
         let expected = Self.relaxed(input)
         for limit in stride(from: 0, through: expected.count + 2, by: 3) {
             let streamed = try Self.run([input[...]], limit: limit)
-            #expect(streamed.output == Array(expected.prefix(limit)), "l=\(limit)")
+            #expect(Self.firstDifference(streamed.output, Array(expected.prefix(limit))) == nil, "l=\(limit)")
             #expect(streamed.length == expected.count, "l=\(limit)")
         }
     }
