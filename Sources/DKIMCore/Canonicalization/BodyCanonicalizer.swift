@@ -12,7 +12,7 @@ import Darwin
 /// ``Canonicalization/canonicalizeBody(_:_:limit:)`` runs it over a single chunk. Output is gathered in an
 /// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; with
 /// `simple`, a run of 16 KiB or more goes to the sink in place, without a copy (`relaxed` copies text through the
-/// buffer 16 bytes at a time, making its changes on the way). Pass the
+/// buffer 64 bytes at a time, making its changes on the way). Pass the
 /// same sink to every call: buffered bytes reach the sink on a later call or at ``finish(into:)``.
 ///
 /// Trailing empty lines and trailing white space are held as counts, never as bytes, until a later non-empty
@@ -582,7 +582,8 @@ public struct BodyCanonicalizer: Sendable {
     /// are rare in text and cost only a look; CR LF, and LF CR of an empty line, are not events. Per block that is
     /// four vector operations and no copy (`max(x, 9) - 9` compiles to a saturating subtraction). At an event, the
     /// bytes before it are kept, ``relaxedEvent(_:_:_:_:)`` writes the run there, and copying starts again after
-    /// the run, wherever that is.
+    /// the run, wherever that is: one block at a time until a block has no event (where events are dense, a
+    /// window costs more than the text between them), then by windows again.
     ///
     /// Invariant between steps: when `input[index - 1]` is WSP it is a SP, the first byte of its run, and the last
     /// byte written (`base[used - 1]`): every step resumes after a byte that is not WSP, or after a SP copied as it
