@@ -574,21 +574,24 @@ public struct BodyCanonicalizer: Sendable {
     ///
     /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) change text only at a WSP run: the run becomes
     /// one SP, or nothing when CR LF follows it (WSP at the end of a line). The text is copied 64 bytes at a time,
-    /// stored before it is tested. A window is kept as stored when no lane is an event: lane `k` is one when
-    /// `input[k]` is at most HTAB (0x09) or the larger of `input[k - 1]` and `input[k]` is SP (one is SP, the other
-    /// at most SP). A change starts at an event: a run starting with HTAB at its HTAB, a SP followed by SP, HTAB or
-    /// CR at the byte after it, and a HTAB followed by anything at the HTAB, which is inside the window (the byte
-    /// before a window is never a HTAB, see the invariant). Extras (SP next to CR or LF, control bytes below 0x0A)
-    /// are rare in text and cost only a look; CR LF, and LF CR of an empty line, are not events. Per block that is
-    /// four vector operations and no copy (`max(x, 9) - 9` compiles to a saturating subtraction). At an event, the
-    /// bytes before it are kept, ``relaxedEvent(_:_:_:_:)`` writes the run there, and copying starts again after
-    /// the run, wherever that is: one block at a time until a block has no event (where events are dense, a
-    /// window costs more than the text between them), then by windows again.
+    /// stored before it is tested. A window is kept as stored when no lane is a candidate: lane `k` is one when
+    /// `input[k]` is at most HTAB (0x09; for the window's first lane, either byte of the pair) or the larger of
+    /// `input[k - 1]` and `input[k]` is SP (one is SP, the other at most SP). Every change has a candidate at or
+    /// before it: a HTAB at itself, a SP, HTAB or CR after a SP at itself, and after a HTAB at that HTAB. Extras
+    /// (SP next to CR or LF, control bytes below 0x0A) are rare in text and cost only a look; CR LF, and LF CR of
+    /// an empty line, are not candidates. Per block that is four vector operations and no copy (`max(x, 9) - 9`
+    /// compiles to a saturating subtraction).
     ///
-    /// Invariant between steps: when `input[index - 1]` is WSP it is a SP, the first byte of its run, and the last
-    /// byte written (`base[used - 1]`): every step resumes after a byte that is not WSP, or after a SP copied as it
-    /// is from a window without events. Flushing keeps that last byte in the buffer, so a CR LF can still take it
-    /// back.
+    /// A window whose candidates are all in one block (most of them, in text with a change every hundred bytes or
+    /// so) keeps the bytes before the first one, ``relaxedEvent(_:_:_:_:)`` writes the run there, and copying
+    /// starts again after the run, wherever that is. A window with candidates in two or more blocks (tables,
+    /// tab-separated data, double spaces after every word) goes through the exact block scatter of
+    /// ``RelaxedBlock``, which has no branch per change: there a branch and a restart per run cost more than the
+    /// text between them. What is left after the windows also goes through the scatter, then byte by byte.
+    ///
+    /// Invariant between steps: when `input[index - 1]` is WSP, the SP of its run is the last byte written
+    /// (`base[used - 1]`) and the rest of the run is dropped or takes that SP back. Flushing keeps that last byte
+    /// in the buffer, so a CR LF can still take it back.
     ///
     /// The caller checks that `end - start` octets fit under the limit (each input byte gives at most one output
     /// byte) and that the buffer holds at least 64.
@@ -599,8 +602,8 @@ public struct BodyCanonicalizer: Sendable {
         let window = 4 &* width
         let base = output.base
         let capacity = output.capacity
-        // Output offset of the next byte. A step stores a whole window (or block) at `used` and an event writes at
-        // most two bytes after the window's bytes it kept, so a window and two bytes stay free.
+        // Output offset of the next byte. A window is stored at `used`, an event writes at most two bytes after the
+        // window's bytes it kept, and a scattered block at most 16 bytes from `used - 1`.
         var used = output.used
         var produced = 0
         if used > capacity &- width {
@@ -613,9 +616,10 @@ public struct BodyCanonicalizer: Sendable {
         used &+= 1
         var index = start &+ 1
         let spaces = Block(repeating: ASCII.space), tabs = Block(repeating: ASCII.tab)
-        // Each window reads the byte before it (at or after `start`); an event reads at most up to `end - 1`.
+        // Each window reads the byte before it (at or after `start`) and, in the scatter, the byte after it (before
+        // `end`); an event reads at most up to `end - 1`.
         if capacity >= 2 &* window {
-            while index &+ window <= end {
+            while index &+ window < end {
                 if used > capacity &- (window &+ 2) {
                     produced &+= used &- 1
                     used = flushKeepingLast(base, used, &sink)
@@ -623,7 +627,7 @@ public struct BodyCanonicalizer: Sendable {
                 // Windows from here on fit in the buffer while `index` stays within `room`: no step writes more
                 // bytes than it reads, so `used - index` never grows. One test per window for both limits.
                 let room = capacity &- (window &+ 2) &- used
-                let last = min(end &- window, index &+ room)
+                let last = min(end &- window &- 1, index &+ room)
                 // Output at `index + gap`: between events only `index` moves.
                 var gap = used &- index
                 repeat {
@@ -643,7 +647,7 @@ public struct BodyCanonicalizer: Sendable {
                     let previous2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width &- 1, as: Block.self)
                     let previous3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width &- 1, as: Block.self)
                     let lanes0 = minimum(maximum(previous0, current0) ^ spaces,
-                                         maximum(current0, tabs) &- tabs)
+                                         maximum(minimum(previous0, current0), tabs) &- tabs)
                     let lanes1 = minimum(maximum(previous1, current1) ^ spaces,
                                          maximum(current1, tabs) &- tabs)
                     let lanes2 = minimum(maximum(previous2, current2) ^ spaces,
@@ -655,73 +659,58 @@ public struct BodyCanonicalizer: Sendable {
                         index &+= window
                         continue
                     }
-                    // The first lane of the first block that has one.
+                    // The first block with a candidate; when a later block has one too, the events are dense
+                    // and the whole window goes through the exact block scatter (no branch per event) instead.
                     var skip = 0
                     var zeros = zeroLanes(lanes0)
+                    var later = minimum(lanes1, minimum(lanes2, lanes3))
                     if !anyWord(zeros) {
                         skip = width
                         zeros = zeroLanes(lanes1)
+                        later = minimum(lanes2, lanes3)
                         if !anyWord(zeros) {
                             skip = 2 &* width
                             zeros = zeroLanes(lanes2)
+                            later = lanes3
                             if !anyWord(zeros) {
                                 skip = 3 &* width
                                 zeros = zeroLanes(lanes3)
+                                later = spaces
                             }
                         }
+                    }
+                    if anyWord(zeroLanes(later)) {
+                        var at = index &+ gap
+                        at = RelaxedBlock(input, index).write(input, index, base, at)
+                        at = RelaxedBlock(input, index &+ width).write(input, index &+ width, base, at)
+                        at = RelaxedBlock(input, index &+ 2 &* width).write(input, index &+ 2 &* width, base, at)
+                        at = RelaxedBlock(input, index &+ 3 &* width).write(input, index &+ 3 &* width, base, at)
+                        index &+= window
+                        gap = at &- index
+                        continue
                     }
                     index &+= skip &+ firstWordLane(zeros)
                     var at = index &+ gap
                     relaxedEvent(input, &index, base, &at)
-                    // Where events are dense (tab-separated data, runs of double spaces) a window costs more than
-                    // the text between them: go on a block at a time until a block has none.
-                    while index <= last {
-                        let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
-                        (base + at).storeBytes(of: current, as: Block.self)
-                        let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
-                        let blockZeros = zeroLanes(minimum(maximum(previous, current) ^ spaces,
-                                                           maximum(current, tabs) &- tabs))
-                        guard anyWord(blockZeros) else {
-                            at &+= width
-                            index &+= width
-                            break
-                        }
-                        let blockLane = firstWordLane(blockZeros)
-                        at &+= blockLane
-                        index &+= blockLane
-                        relaxedEvent(input, &index, base, &at)
-                    }
                     gap = at &- index
                 } while index <= last
                 used = index &+ gap
             }
         }
         // What is left (or everything, with a small buffer), one block at a time.
-        while index &+ width <= end {
-            if used > capacity &- (width &+ 2) {
+        while index &+ width < end {
+            if used > capacity &- width {
                 produced &+= used &- 1
                 used = flushKeepingLast(base, used, &sink)
             }
-            let current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
-            (base + used).storeBytes(of: current, as: Block.self)
-            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
-            let zeros = zeroLanes(minimum(maximum(previous, current) ^ spaces,
-                                          maximum(current, tabs) &- tabs))
-            guard anyWord(zeros) else {
-                used &+= width
-                index &+= width
-                continue
-            }
-            let lane = firstWordLane(zeros)
-            used &+= lane
-            index &+= lane
-            relaxedEvent(input, &index, base, &used)
+            used = RelaxedBlock(input, index).write(input, index, base, used)
+            index &+= width
         }
         if used > capacity &- width {
             produced &+= used &- 1
             used = flushKeepingLast(base, used, &sink)
         }
-        // The last (under 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
+        // The last (at most 16) bytes, one at a time with the same rule; `input[end - 1]` is not a CR, so the
         // byte after a CR is inside the input.
         var previousWSP = ASCII.isWSP(input.load(fromByteOffset: index &- 1, as: UInt8.self))
         while index < end {
@@ -741,10 +730,10 @@ public struct BodyCanonicalizer: Sendable {
         output.used = used
     }
 
-    /// Writes the WSP run at (or just before) `index`, the first byte a window marked, and moves `index` and `used`
-    /// past it (RFC 6376 §3.4.4): a run becomes one SP, a run before CR LF becomes nothing and the CR LF is
+    /// Writes the WSP run at (or going on at) `index`, the first candidate of a window, and moves `index` and
+    /// `used` past it (RFC 6376 §3.4.4): a run becomes one SP, a run before CR LF becomes nothing and the CR LF is
     /// written; the byte after the run is written too, so the next step starts after a byte that is not WSP.
-    /// An event byte that turns out not to touch a run (a control byte, a SP after CR) is copied as it is.
+    /// A candidate that turns out not to touch a run (a control byte, a SP after CR) is copied as it is.
     @inline(__always)
     private static func relaxedEvent(_ input: UnsafeRawPointer, _ index: inout Int, _ base: UnsafeMutableRawPointer,
                                      _ used: inout Int) {
@@ -762,7 +751,7 @@ public struct BodyCanonicalizer: Sendable {
             used &+= 1
             next &+= 1
         }
-        // Otherwise the run started at `index - 1` and its SP is `base[used - 1]`. The run ends before `end`.
+        // Otherwise the run goes on from `index - 1` and its SP is `base[used - 1]`. The run ends before `end`.
         while ASCII.isWSP(input.load(fromByteOffset: next, as: UInt8.self)) {
             next &+= 1
         }
@@ -821,6 +810,83 @@ public struct BodyCanonicalizer: Sendable {
     @inline(__always)
     private static func firstWordLane(_ words: SIMD2<UInt64>) -> Int {
         words[0] != 0 ? words[0].trailingZeroBitCount &>> 3 : 8 &+ words[1].trailingZeroBitCount &>> 3
+    }
+
+    /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:_:_:)``, as two words of byte masks.
+    ///
+    /// The masks are combined as words, not as vector masks: that keeps the compiler from re-deriving each
+    /// combined mask from its low bits before the test (four extra vector instructions per block).
+    private struct RelaxedBlock {
+        typealias Block = SIMD16<UInt8>
+        typealias Words = SIMD2<UInt64>
+        let current: Block
+        let isTab: Words
+        let isWSP: Words
+        let isCR: Words
+        let afterWSP: Words
+        /// Lanes that change something: a HTAB, WSP after WSP, a CR after WSP (a superset of the CR LF that takes
+        /// back the SP of its run).
+        let flagged: Words
+
+        @inline(__always)
+        init(_ input: UnsafeRawPointer, _ index: Int) {
+            current = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+            let previous = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+            isTab = BodyCanonicalizer.lanes(current, equalTo: ASCII.tab)
+            isWSP = BodyCanonicalizer.lanes(current, equalTo: ASCII.space) | isTab
+            isCR = BodyCanonicalizer.lanes(current, equalTo: ASCII.cr)
+            afterWSP = BodyCanonicalizer.lanes(previous, equalTo: ASCII.space)
+                | BodyCanonicalizer.lanes(previous, equalTo: ASCII.tab)
+            flagged = isTab | (afterWSP & (isWSP | isCR))
+        }
+
+        /// Writes the block's canonical bytes at `used` (the SP of a WSP run just before it at `used - 1`) and
+        /// returns the new `used`; at most 16 bytes from `used - 1` are written.
+        @inline(__always)
+        func write(_ input: UnsafeRawPointer, _ index: Int, _ base: UnsafeMutableRawPointer, _ used: Int) -> Int {
+            if !BodyCanonicalizer.anyWord(flagged) {
+                (base + used).storeBytes(of: current, as: Block.self)
+                return used &+ Block.scalarCount
+            }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let next = input.loadUnaligned(fromByteOffset: index &+ 1, as: Block.self)
+            // A WSP lane after WSP is dropped; a CR LF after WSP takes back the run's SP.
+            let dropped = isWSP & afterWSP
+            let takesBack = isCR & BodyCanonicalizer.lanes(next, equalTo: ASCII.lf) & afterWSP
+            let advance = ~dropped & Words(repeating: ones)
+            let step = ~(dropped | takesBack) & Words(repeating: ones)
+            // HTAB becomes SP; done on words, which keeps the compiler from splitting the vector into bytes.
+            let values = unsafeBitCast(current, to: Words.self)
+                ^ (isTab & Words(repeating: ones &* UInt64(ASCII.tab ^ ASCII.space)))
+            // Inclusive prefix sums of the steps, per byte (at most 16, so no carry between bytes); lane k is
+            // written at used - 1 + sum(k) + 1 - advance(k).
+            let lowSums = step[0] &* ones
+            let highSums = (step[1] &+ (lowSums >> 56)) &* ones
+            let target = base + (used &- 1)
+            BodyCanonicalizer.scatter(values[0], at: lowSums &+ ones &- advance[0], into: target)
+            BodyCanonicalizer.scatter(values[1], at: highSums &+ ones &- advance[1], into: target)
+            return used &+ Int(truncatingIfNeeded: highSums >> 56)
+        }
+    }
+
+    /// The lanes of `block` equal to `byte` as 0xFF bytes (others 0), in two words.
+    @inline(__always)
+    private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD2<UInt64> {
+        let mask: SIMDMask<SIMD16<Int8>> = block .== SIMD16<UInt8>(repeating: byte)
+        return unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+    }
+
+    /// Stores the eight bytes of `values` (lowest first) at `target + offset byte`, in order.
+    @inline(__always)
+    private static func scatter(_ values: UInt64, at offsets: UInt64, into target: UnsafeMutableRawPointer) {
+        var values = values
+        var offsets = offsets
+        for _ in 0..<8 {
+            target.storeBytes(of: UInt8(truncatingIfNeeded: values), toByteOffset: Int(offsets & 0xFF),
+                              as: UInt8.self)
+            values &>>= 8
+            offsets &>>= 8
+        }
     }
 
     /// The offset just past the white space starting at `from`, or `count`.
