@@ -12,7 +12,7 @@ import Darwin
 /// ``Canonicalization/canonicalizeBody(_:_:limit:)`` runs it over a single chunk. Output is gathered in an
 /// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; with
 /// `simple`, a run of 16 KiB or more goes to the sink in place, without a copy (`relaxed` copies text through the
-/// buffer 16 bytes at a time, making its changes on the way). Pass the
+/// buffer 64 bytes at a time, making its changes on the way). Pass the
 /// same sink to every call: buffered bytes reach the sink on a later call or at ``finish(into:)``.
 ///
 /// Trailing empty lines and trailing white space are held as counts, never as bytes, until a later non-empty
@@ -568,28 +568,45 @@ public struct BodyCanonicalizer: Sendable {
     /// The shortest stretch worth the setup of ``relaxedBlocks(_:from:to:_:_:)``.
     private static let blockRegionMinimum = 48
 
-    /// Canonicalizes `[start, end)` 16 bytes at a time without a branch per change, where `input[start]` is
-    /// content inside a line (the state is "in a line, no WSP pending") and `input[end - 1]` is neither SP, HTAB,
-    /// CR nor LF, so every WSP run and every line inside ends before `end` and none of these lines is trailing.
+    /// Canonicalizes `[start, end)`, where `input[start]` is content inside a line (the state is "in a line, no
+    /// WSP pending") and `input[end - 1]` is neither SP, HTAB, CR nor LF, so every WSP run and every line inside
+    /// ends before `end` and none of these lines is trailing.
     ///
-    /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) depend only on neighbouring bytes: a WSP byte
-    /// after a WSP byte is dropped, the first WSP of a run is written as SP, and when a CR LF follows a WSP byte
-    /// that SP is taken back (the run is at the end of a line). So each block is written as a small in-order
-    /// scatter: lane `k` is stored at the output offset given by a prefix sum of the lanes' advances, a dropped
-    /// lane is overwritten by the next one, and a CR LF after WSP lands on the SP of its run. Blocks with no HTAB,
-    /// no WSP after WSP and no CR after WSP (almost all of a text) are copied with one store.
+    /// Inside such a stretch the relaxed rules (RFC 6376 §3.4.4) change text only at a WSP run: the run becomes
+    /// one SP, or nothing when CR LF follows it (WSP at the end of a line). The text is copied 64 bytes at a time,
+    /// stored before it is tested. A window is kept as stored when no lane is a candidate: lane `k` is one when
+    /// `input[k]` is at most HTAB (0x09; for the window's first lane, either byte of the pair) or the larger of
+    /// `input[k - 1]` and `input[k]` is SP (one is SP, the other at most SP). Every change has a candidate at or
+    /// before it: a HTAB at itself, a SP, HTAB or CR after a SP at itself, and after a HTAB at that HTAB. Extras
+    /// (SP next to CR or LF, control bytes below 0x0A) are rare in text and cost only a look; CR LF, and LF CR of
+    /// an empty line, are not candidates. Per block that is four vector operations and no copy (`max(x, 9) - 9`
+    /// compiles to a saturating subtraction).
     ///
-    /// The caller checks that `end - start` octets fit under the limit and that the buffer holds at least 64.
+    /// A window whose candidates are all in one block (most of them, in text with a change every hundred bytes or
+    /// so) keeps the bytes before the first one, ``relaxedEvent(_:_:_:_:)`` writes the run there, and copying
+    /// starts again after the run, wherever that is. A window with candidates in two or more blocks (tables,
+    /// tab-separated data, double spaces after every word) goes through the exact block scatter of
+    /// ``RelaxedBlock``, which has no branch per change: there a branch and a restart per run cost more than the
+    /// text between them. What is left after the windows also goes through the scatter, then byte by byte.
+    ///
+    /// Invariant between steps: when `input[index - 1]` is WSP, the SP of its run is the last byte written
+    /// (`base[used - 1]`) and the rest of the run is dropped or takes that SP back. Flushing keeps that last byte
+    /// in the buffer, so a CR LF can still take it back.
+    ///
+    /// The caller checks that `end - start` octets fit under the limit (each input byte gives at most one output
+    /// byte) and that the buffer holds at least 64.
     private static func relaxedBlocks<Sink: ByteSink>(_ input: UnsafeRawPointer, from start: Int, to end: Int,
                                                       _ output: inout Output, _ sink: inout Sink) {
         typealias Block = SIMD16<UInt8>
+        let width = Block.scalarCount
+        let window = 4 &* width
         let base = output.base
         let capacity = output.capacity
-        // Output offset of the next byte; a block writes at most 16 bytes from `used - 1` (a CR LF taking back
-        // the SP before it), so 16 bytes per block stay free.
+        // Output offset of the next byte. A window is stored at `used`, an event writes at most two bytes after the
+        // window's bytes it kept, and a scattered block at most 16 bytes from `used - 1`.
         var used = output.used
         var produced = 0
-        if used > capacity &- 16 {
+        if used > capacity &- width {
             output.flush(&sink)
             used = 0
         }
@@ -598,34 +615,98 @@ public struct BodyCanonicalizer: Sendable {
         produced &-= used
         used &+= 1
         var index = start &+ 1
-        // Each block reads the byte before it (at or after `start`) and the byte after it (before `end`). Two
-        // blocks per step: most pairs need no change and are copied after one test.
-        while index &+ 2 &* Block.scalarCount < end {
-            if used > capacity &- 2 &* Block.scalarCount {
-                produced &+= used &- 1
-                used = flushKeepingLast(base, used, &sink)
+        let spaces = Block(repeating: ASCII.space), tabs = Block(repeating: ASCII.tab)
+        // Each window reads the byte before it (at or after `start`) and, in the scatter, the byte after it (before
+        // `end`); an event reads at most up to `end - 1`.
+        if capacity >= 2 &* window {
+            while index &+ window < end {
+                if used > capacity &- (window &+ 2) {
+                    produced &+= used &- 1
+                    used = flushKeepingLast(base, used, &sink)
+                }
+                // Windows from here on fit in the buffer while `index` stays within `room`: no step writes more
+                // bytes than it reads, so `used - index` never grows. One test per window for both limits.
+                let room = capacity &- (window &+ 2) &- used
+                let last = min(end &- window &- 1, index &+ room)
+                // Output at `index + gap`: between events only `index` moves.
+                var gap = used &- index
+                repeat {
+                    let current0 = input.loadUnaligned(fromByteOffset: index, as: Block.self)
+                    let current1 = input.loadUnaligned(fromByteOffset: index &+ width, as: Block.self)
+                    let current2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width, as: Block.self)
+                    let current3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width, as: Block.self)
+                    let target = base + (index &+ gap)
+                    target.storeBytes(of: current0, as: Block.self)
+                    target.storeBytes(of: current1, toByteOffset: width, as: Block.self)
+                    target.storeBytes(of: current2, toByteOffset: 2 &* width, as: Block.self)
+                    target.storeBytes(of: current3, toByteOffset: 3 &* width, as: Block.self)
+                    // The event lanes of each block (see above), written out: a helper called four times was
+                    // left out of line.
+                    let previous0 = input.loadUnaligned(fromByteOffset: index &- 1, as: Block.self)
+                    let previous1 = input.loadUnaligned(fromByteOffset: index &+ width &- 1, as: Block.self)
+                    let previous2 = input.loadUnaligned(fromByteOffset: index &+ 2 &* width &- 1, as: Block.self)
+                    let previous3 = input.loadUnaligned(fromByteOffset: index &+ 3 &* width &- 1, as: Block.self)
+                    let lanes0 = minimum(maximum(previous0, current0) ^ spaces,
+                                         maximum(minimum(previous0, current0), tabs) &- tabs)
+                    let lanes1 = minimum(maximum(previous1, current1) ^ spaces,
+                                         maximum(current1, tabs) &- tabs)
+                    let lanes2 = minimum(maximum(previous2, current2) ^ spaces,
+                                         maximum(current2, tabs) &- tabs)
+                    let lanes3 = minimum(maximum(previous3, current3) ^ spaces,
+                                         maximum(current3, tabs) &- tabs)
+                    let all = zeroLanes(minimum(minimum(lanes0, lanes1), minimum(lanes2, lanes3)))
+                    guard anyWord(all) else {
+                        index &+= window
+                        continue
+                    }
+                    // The first block with a candidate; when a later block has one too, the events are dense
+                    // and the whole window goes through the exact block scatter (no branch per event) instead.
+                    var skip = 0
+                    var zeros = zeroLanes(lanes0)
+                    var later = minimum(lanes1, minimum(lanes2, lanes3))
+                    if !anyWord(zeros) {
+                        skip = width
+                        zeros = zeroLanes(lanes1)
+                        later = minimum(lanes2, lanes3)
+                        if !anyWord(zeros) {
+                            skip = 2 &* width
+                            zeros = zeroLanes(lanes2)
+                            later = lanes3
+                            if !anyWord(zeros) {
+                                skip = 3 &* width
+                                zeros = zeroLanes(lanes3)
+                                later = spaces
+                            }
+                        }
+                    }
+                    if anyWord(zeroLanes(later)) {
+                        var at = index &+ gap
+                        at = RelaxedBlock(input, index).write(input, index, base, at)
+                        at = RelaxedBlock(input, index &+ width).write(input, index &+ width, base, at)
+                        at = RelaxedBlock(input, index &+ 2 &* width).write(input, index &+ 2 &* width, base, at)
+                        at = RelaxedBlock(input, index &+ 3 &* width).write(input, index &+ 3 &* width, base, at)
+                        index &+= window
+                        gap = at &- index
+                        continue
+                    }
+                    index &+= skip &+ firstWordLane(zeros)
+                    var at = index &+ gap
+                    relaxedEvent(input, &index, base, &at)
+                    gap = at &- index
+                } while index <= last
+                used = index &+ gap
             }
-            let first = RelaxedBlock(input, index)
-            let second = RelaxedBlock(input, index &+ Block.scalarCount)
-            if !anyWord(first.flagged | second.flagged) {
-                (base + used).storeBytes(of: first.current, as: Block.self)
-                (base + used).storeBytes(of: second.current, toByteOffset: Block.scalarCount, as: Block.self)
-                used &+= 2 &* Block.scalarCount
-            } else {
-                used = first.write(input, index, base, used)
-                used = second.write(input, index &+ Block.scalarCount, base, used)
-            }
-            index &+= 2 &* Block.scalarCount
         }
-        if index &+ Block.scalarCount < end {
-            if used > capacity &- Block.scalarCount {
+        // What is left (or everything, with a small buffer), one block at a time.
+        while index &+ width < end {
+            if used > capacity &- width {
                 produced &+= used &- 1
                 used = flushKeepingLast(base, used, &sink)
             }
             used = RelaxedBlock(input, index).write(input, index, base, used)
-            index &+= Block.scalarCount
+            index &+= width
         }
-        if used > capacity &- Block.scalarCount {
+        if used > capacity &- width {
             produced &+= used &- 1
             used = flushKeepingLast(base, used, &sink)
         }
@@ -647,6 +728,88 @@ public struct BodyCanonicalizer: Sendable {
         }
         output.total &+= produced &+ used
         output.used = used
+    }
+
+    /// Writes the WSP run at (or going on at) `index`, the first candidate of a window, and moves `index` and
+    /// `used` past it (RFC 6376 §3.4.4): a run becomes one SP, a run before CR LF becomes nothing and the CR LF is
+    /// written; the byte after the run is written too, so the next step starts after a byte that is not WSP.
+    /// A candidate that turns out not to touch a run (a control byte, a SP after CR) is copied as it is.
+    @inline(__always)
+    private static func relaxedEvent(_ input: UnsafeRawPointer, _ index: inout Int, _ base: UnsafeMutableRawPointer,
+                                     _ used: inout Int) {
+        var next = index
+        if !ASCII.isWSP(input.load(fromByteOffset: index &- 1, as: UInt8.self)) {
+            let byte = input.load(fromByteOffset: index, as: UInt8.self)
+            guard ASCII.isWSP(byte) else {
+                base.storeBytes(of: byte, toByteOffset: used, as: UInt8.self)
+                used &+= 1
+                index &+= 1
+                return
+            }
+            // The run starts here.
+            base.storeBytes(of: ASCII.space, toByteOffset: used, as: UInt8.self)
+            used &+= 1
+            next &+= 1
+        }
+        // Otherwise the run goes on from `index - 1` and its SP is `base[used - 1]`. The run ends before `end`.
+        while ASCII.isWSP(input.load(fromByteOffset: next, as: UInt8.self)) {
+            next &+= 1
+        }
+        let byte = input.load(fromByteOffset: next, as: UInt8.self)
+        // A CR is not the last byte of the stretch, so its next byte is inside it.
+        if byte == ASCII.cr, input.load(fromByteOffset: next &+ 1, as: UInt8.self) == ASCII.lf {
+            // WSP at the end of a line is dropped: the CR LF takes the run's SP back.
+            used &-= 1
+            base.storeBytes(of: ASCII.cr, toByteOffset: used, as: UInt8.self)
+            base.storeBytes(of: ASCII.lf, toByteOffset: used &+ 1, as: UInt8.self)
+            used &+= 2
+            index = next &+ 2
+            return
+        }
+        base.storeBytes(of: byte, toByteOffset: used, as: UInt8.self)
+        used &+= 1
+        index = next &+ 1
+    }
+
+    /// Writes all but the last of the `used` buffered bytes to the sink and moves the last one to the front: it may
+    /// be the SP of a WSP run that a CR LF still to come takes back. Returns the new count, 1. Kept out of line so
+    /// the sink's code does not crowd the block loop.
+    @inline(never)
+    private static func flushKeepingLast<Sink: ByteSink>(_ base: UnsafeMutableRawPointer, _ used: Int,
+                                                         _ sink: inout Sink) -> Int {
+        sink.write(UnsafeRawBufferPointer(start: base, count: used - 1))
+        base.storeBytes(of: base.load(fromByteOffset: used - 1, as: UInt8.self), as: UInt8.self)
+        return 1
+    }
+
+    /// The lane-wise maximum (`pointwiseMax` is not inlined; this compiles to one instruction).
+    @inline(__always)
+    private static func maximum(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+        a.replacing(with: b, where: b .> a)
+    }
+
+    /// The lane-wise minimum.
+    @inline(__always)
+    private static func minimum(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+        a.replacing(with: b, where: b .< a)
+    }
+
+    /// The zero lanes of `block` as 0xFF bytes (others 0), in two words.
+    @inline(__always)
+    private static func zeroLanes(_ block: SIMD16<UInt8>) -> SIMD2<UInt64> {
+        unsafeBitCast(block .== SIMD16<UInt8>(repeating: 0), to: SIMD2<UInt64>.self)
+    }
+
+    /// Whether either word is nonzero.
+    @inline(__always)
+    private static func anyWord(_ words: SIMD2<UInt64>) -> Bool {
+        words[0] | words[1] != 0
+    }
+
+    /// The lowest lane set in a mask from ``zeroLanes(_:)``; the mask must have one.
+    @inline(__always)
+    private static func firstWordLane(_ words: SIMD2<UInt64>) -> Int {
+        words[0] != 0 ? words[0].trailingZeroBitCount &>> 3 : 8 &+ words[1].trailingZeroBitCount &>> 3
     }
 
     /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:_:_:)``, as two words of byte masks.
@@ -706,28 +869,11 @@ public struct BodyCanonicalizer: Sendable {
         }
     }
 
-    /// Writes all but the last of the `used` buffered bytes to the sink and moves the last one to the front: it may
-    /// be the SP of a WSP run that a CR LF still to come takes back. Returns the new count, 1. Kept out of line so
-    /// the sink's code does not crowd the block loop.
-    @inline(never)
-    private static func flushKeepingLast<Sink: ByteSink>(_ base: UnsafeMutableRawPointer, _ used: Int,
-                                                         _ sink: inout Sink) -> Int {
-        sink.write(UnsafeRawBufferPointer(start: base, count: used - 1))
-        base.storeBytes(of: base.load(fromByteOffset: used - 1, as: UInt8.self), as: UInt8.self)
-        return 1
-    }
-
     /// The lanes of `block` equal to `byte` as 0xFF bytes (others 0), in two words.
     @inline(__always)
     private static func lanes(_ block: SIMD16<UInt8>, equalTo byte: UInt8) -> SIMD2<UInt64> {
         let mask: SIMDMask<SIMD16<Int8>> = block .== SIMD16<UInt8>(repeating: byte)
         return unsafeBitCast(mask, to: SIMD2<UInt64>.self)
-    }
-
-    /// Whether either word is nonzero.
-    @inline(__always)
-    private static func anyWord(_ words: SIMD2<UInt64>) -> Bool {
-        anyLane(unsafeBitCast(words, to: SIMD16<UInt8>.self))
     }
 
     /// Stores the eight bytes of `values` (lowest first) at `target + offset byte`, in order.
