@@ -6,7 +6,7 @@ import Testing
 /// wherever it ends. These cases put each kind of change, and each byte that only looks like one, at every lane of
 /// two windows, cut the input at every byte around it, and run with buffers that flush at every point of a window;
 /// all against a byte-by-byte reading of RFC 6376 §3.4.4 written here.
-@Suite struct BodyCanonicalizerTests {
+@Suite struct CanonicalizationBodyWindowTests {
     /// RFC 6376 §3.4.4, one byte at a time: WSP is held back until the next byte of the line shows it was inside
     /// the line (one SP); CR LF ends the line and drops held WSP; empty lines are held until a later non-empty one;
     /// a non-empty last line without CR LF gets one.
