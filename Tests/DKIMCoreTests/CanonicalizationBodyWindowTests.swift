@@ -117,17 +117,22 @@ import Testing
         }
     }
 
+    /// Random stretches of text (shorter than `textUpTo` bytes), each followed by a joint, to at least `count` bytes.
+    static func textWithJoints(_ random: inout SplitMix64, atLeast count: Int, textUpTo: UInt64) -> [UInt8] {
+        var input: [UInt8] = []
+        while input.count < count {
+            input += Self.text(Int(random.next() % textUpTo))
+            input += Self.joints[Int(random.next() % UInt64(Self.joints.count))]
+        }
+        return input
+    }
+
     /// Random text with frequent changes through buffers of every size from 64 to 200 bytes: flushes fall at
     /// every point of a window, and the byte kept across a flush may be the SP that a CR LF takes back.
     @Test func everyBufferSize() throws {
         var random = SplitMix64(seed: 0xB0D1_E5CA)
         for capacity in 64...200 {
-            var input: [UInt8] = []
-            while input.count < 900 {
-                input += Self.text(Int(random.next() % 90))
-                input += Self.joints[Int(random.next() % UInt64(Self.joints.count))]
-            }
-            input += Self.text(3)
+            let input = Self.textWithJoints(&random, atLeast: 900, textUpTo: 90) + Self.text(3)
             let expected = Self.relaxed(input)
             let cut = Int(random.next() % UInt64(input.count + 1))
             let streamed = try Self.run([input[..<cut], input[cut...]], bufferCapacity: capacity)
@@ -139,12 +144,7 @@ import Testing
     /// `l=` anywhere in a body long enough for windows: the block path runs only where the whole stretch fits.
     @Test func limitsAcrossWindows() throws {
         var random = SplitMix64(seed: 0x11D0_0064)
-        var input: [UInt8] = []
-        while input.count < 400 {
-            input += Self.text(Int(random.next() % 70))
-            input += Self.joints[Int(random.next() % UInt64(Self.joints.count))]
-        }
-        input += Self.text(5)
+        let input = Self.textWithJoints(&random, atLeast: 400, textUpTo: 70) + Self.text(5)
         let expected = Self.relaxed(input)
         for limit in stride(from: 0, through: expected.count + 2, by: 3) {
             let streamed = try Self.run([input[...]], limit: limit)

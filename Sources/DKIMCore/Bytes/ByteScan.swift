@@ -1,5 +1,12 @@
 /// Searches for a few byte values eight bytes at a time (SWAR), for the scans on the per-message hot paths.
 enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// `(x - 0x01…) & ~x` has the high bit set in each zero byte of `x` (and possibly above one, never below).
+    @inline(__always)
+    private static func zeroMarks(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+
     /// The offset of the first byte in `[from, end)` equal to `a`, `b` or `c`, or `end` when there is none.
     /// Pass a value twice to look for two.
     ///
@@ -8,23 +15,13 @@ enum ByteScan {
     /// after OR-ing the marks of the three values.
     @inline(__always)
     static func first(of a: UInt8, _ b: UInt8, _ c: UInt8, in base: UnsafeRawPointer, from: Int, end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         let patternA = ones &* UInt64(a), patternB = ones &* UInt64(b), patternC = ones &* UInt64(c)
-        @inline(__always) func zeroMarks(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
-        var index = from
-        while index &+ 8 <= end {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let marks = (zeroMarks(word ^ patternA) | zeroMarks(word ^ patternB) | zeroMarks(word ^ patternC)) & highs
-            if marks != 0 { return index &+ marks.trailingZeroBitCount / 8 }
-            index &+= 8
-        }
-        while index < end {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if byte == a || byte == b || byte == c { return index }
-            index &+= 1
-        }
-        return end
+        return firstMarked(in: base, from: from, end: end,
+                           marks: { word in
+                               (zeroMarks(word ^ patternA) | zeroMarks(word ^ patternB) | zeroMarks(word ^ patternC))
+                                   & highs
+                           },
+                           matches: { byte in byte == a || byte == b || byte == c })
     }
 
     /// The offset of the first byte in `[from, end)` below `bound` (at most 0x80) or equal to `a` or `b`, or `end`.
@@ -34,20 +31,28 @@ enum ByteScan {
     @inline(__always)
     static func first(below bound: UInt8, or a: UInt8, _ b: UInt8, in base: UnsafeRawPointer, from: Int,
                       end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         let bounds = ones &* UInt64(bound), patternA = ones &* UInt64(a), patternB = ones &* UInt64(b)
-        @inline(__always) func zeroMarks(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+        return firstMarked(in: base, from: from, end: end,
+                           marks: { word in
+                               ((word &- bounds) & ~word | zeroMarks(word ^ patternA) | zeroMarks(word ^ patternB))
+                                   & highs
+                           },
+                           matches: { byte in byte < bound || byte == a || byte == b })
+    }
+
+    /// The scan both searches share: `marks` judges eight bytes at once (high bit per byte, exact at the lowest
+    /// mark), `matches` the bytes of the last partial word one by one.
+    @inline(__always)
+    private static func firstMarked(in base: UnsafeRawPointer, from: Int, end: Int, marks: (UInt64) -> UInt64,
+                                    matches: (UInt8) -> Bool) -> Int {
         var index = from
         while index &+ 8 <= end {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let marks = ((word &- bounds) & ~word | zeroMarks(word ^ patternA) | zeroMarks(word ^ patternB)) & highs
-            if marks != 0 { return index &+ marks.trailingZeroBitCount / 8 }
+            let found = marks(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            if found != 0 { return index &+ found.trailingZeroBitCount / 8 }
             index &+= 8
         }
         while index < end {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if byte < bound || byte == a || byte == b { return index }
+            if matches(base.load(fromByteOffset: index, as: UInt8.self)) { return index }
             index &+= 1
         }
         return end
