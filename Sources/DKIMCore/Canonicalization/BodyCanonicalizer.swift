@@ -413,15 +413,13 @@ public struct BodyCanonicalizer: Sendable {
     /// Whether a mask from ``flaggedLanes(_:_:)`` marks any lane (as two words: the generic `==` goes lane by lane).
     @inline(__always)
     private static func anyLane(_ mask: SIMD16<UInt8>) -> Bool {
-        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
-        return words[0] | words[1] != 0
+        anyWord(unsafeBitCast(mask, to: SIMD2<UInt64>.self))
     }
 
     /// The lowest marked lane of a mask from ``flaggedLanes(_:_:)``; the mask must have one.
     @inline(__always)
     private static func firstLane(_ mask: SIMD16<UInt8>) -> Int {
-        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
-        return words[0] != 0 ? words[0].trailingZeroBitCount / 8 : 8 &+ words[1].trailingZeroBitCount / 8
+        firstWordLane(unsafeBitCast(mask, to: SIMD2<UInt64>.self))
     }
 
     /// Skips 16-byte blocks that a run inside a non-empty line copies unchanged, 32 bytes per step, and returns
@@ -806,7 +804,7 @@ public struct BodyCanonicalizer: Sendable {
         words[0] | words[1] != 0
     }
 
-    /// The lowest lane set in a mask from ``zeroLanes(_:)``; the mask must have one.
+    /// The lowest lane set in a mask of 0xFF/0 bytes (``zeroLanes(_:)``, ``flaggedLanes(_:_:)``); it must have one.
     @inline(__always)
     private static func firstWordLane(_ words: SIMD2<UInt64>) -> Int {
         words[0] != 0 ? words[0].trailingZeroBitCount &>> 3 : 8 &+ words[1].trailingZeroBitCount &>> 3
