@@ -18,7 +18,7 @@ enum HeaderHash {
     /// - Returns: the 32-octet digest that RSA signs with PKCS#1 v1.5 and Ed25519 signs as its message (RFC 8463 §3).
     static func digest(signedNames: [String], headers: [HeaderField], excluding excluded: Int? = nil,
                        signatureField: HeaderField, blanking: Range<Int>?,
-                       algorithm: CanonicalizationAlgorithm) throws -> [UInt8] {
+                       algorithm: CanonicalizationAlgorithm) -> [UInt8] {
         let selected = HeaderSelection.selectIndices(signedNames, from: headers, excluding: excluded)
         // One buffer, sized once and written in place: canonical fields are never longer than their bound.
         var capacity = Canonicalization.canonicalHeaderBound(signatureField)

@@ -85,28 +85,6 @@ public struct HeaderField: Sendable, Equatable {
         return name.withUTF8(body)
     }
 
-    /// Whether the field is named `lowercased`, given as ASCII-lowercased bytes (see ``lowercasedBytes(_:)``).
-    ///
-    /// The loops that compare every field with every `h=` name lowercase each name once and compare bytes here:
-    /// comparing `String`s cost over a hundred instructions a pair.
-    @inline(__always)
-    func hasName(lowercasedBytes lowercased: [UInt8]) -> Bool {
-        guard nameEnd == lowercased.count else { return false }
-        return raw.withUnsafeBufferPointer { bytes in
-            for index in 0..<nameEnd where ASCII.lowercased(bytes[index]) != lowercased[index] { return false }
-            return true
-        }
-    }
-
-    /// The UTF-8 bytes of `name` with ASCII letters lowercased, for ``hasName(lowercasedBytes:)``.
-    static func lowercasedBytes(_ name: String) -> [UInt8] {
-        var bytes = Array(name.utf8)
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            for index in buffer.indices { buffer[index] = ASCII.lowercased(buffer[index]) }
-        }
-        return bytes
-    }
-
     /// Lowercases the ASCII letters of `name` and leaves every other byte alone.
     static func asciiLowercased(_ name: String) -> String {
         // Names are usually lowercase already (the default lists are): then the String itself is the answer.

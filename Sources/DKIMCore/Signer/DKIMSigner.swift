@@ -125,7 +125,7 @@ public struct SigningStream: Sendable {
         // Rendered once: the field with an empty b= is hashed, then completed with the signature.
         let unsigned = signature.unsignedRendering()
         let nameEnd = DKIMSignature.fieldName.utf8.count
-        let digest = try HeaderHash.digest(signedNames: signedNames, headers: headers,
+        let digest = HeaderHash.digest(signedNames: signedNames, headers: headers,
                                            signatureField: HeaderField(validatedRaw: unsigned.bytes + ASCII.crlf,
                                                                        nameEnd: nameEnd, colonIndex: nameEnd),
                                            blanking: nil, algorithm: options.canonicalization.header)
@@ -150,7 +150,8 @@ public struct SigningStream: Sendable {
             Self.defaultNamesByLength.withUnsafeBufferPointer { byLength in
                 headers.withUnsafeBufferPointer { fields in
                     for field in fields where field.nameEnd < byLength.count {
-                        for index in byLength[field.nameEnd] where field.hasName(lowercasedBytes: defaults[index]) {
+                        for index in byLength[field.nameEnd]
+                        where defaults[index].withUnsafeBufferPointer({ field.hasName(caseInsensitive: $0) }) {
                             counts[index] += 1
                             break
                         }
@@ -174,10 +175,8 @@ public struct SigningStream: Sendable {
         return names
     }
 
-    /// ``SignOptions/defaultSignedHeaders`` as bytes (already lowercase), in the same order.
-    private static let defaultNameBytes: [[UInt8]] = SignOptions.defaultSignedHeaders.map {
-        HeaderField.lowercasedBytes($0)
-    }
+    /// ``SignOptions/defaultSignedHeaders`` as bytes, in the same order.
+    private static let defaultNameBytes: [[UInt8]] = SignOptions.defaultSignedHeaders.map { Array($0.utf8) }
 
     /// For each name length, the indices in ``defaultNameBytes`` of the names that long.
     private static let defaultNamesByLength: [[Int]] = {

@@ -155,8 +155,8 @@ public struct DKIMVerifier: Sendable {
             return report.finish(.fail, .bodyHashMismatch,
                                  "The body hash does not match bh=: the body was changed after signing.")
         }
-        guard let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: headers),
-              key.isValidSignature(signature.signature, forDigest: digest) else {
+        let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: headers)
+        guard key.isValidSignature(signature.signature, forDigest: digest) else {
             return report.finish(.fail, .signatureMismatch,
                 "The signature does not verify with the key at \(keyName): a signed header field was changed, "
                 + "or the key does not match the one that signed.")
@@ -185,14 +185,13 @@ public struct DKIMVerifier: Sendable {
         }
     }
 
-    /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2); nil when the field cannot be re-read
-    /// with its `b=` value removed.
+    /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2).
     private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
-                              in headers: [HeaderField]) -> [UInt8]? {
+                              in headers: [HeaderField]) -> [UInt8] {
         // The field under verification did not exist when the signer chose header instances.
-        return try? HeaderHash.digest(signedNames: signature.signedHeaders, headers: headers, excluding: fieldIndex,
-                                      signatureField: field, blanking: signature.signatureValueRange,
-                                      algorithm: signature.canonicalization.header)
+        HeaderHash.digest(signedNames: signature.signedHeaders, headers: headers, excluding: fieldIndex,
+                          signatureField: field, blanking: signature.signatureValueRange,
+                          algorithm: signature.canonicalization.header)
     }
 
     // MARK: Key
