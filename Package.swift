@@ -22,9 +22,12 @@ let package = Package(
         ),
         // glibc libresolv (res_ninit / res_nmkquery); only DKIMCore/DNS imports it.
         .systemLibrary(name: "CDKIMResolv"),
+        // Vector kernels (C with run-time CPU dispatch) for byte loops that DKIMCore also implements in Swift;
+        // only DKIMCore/Canonicalization imports it.
+        .target(name: "CDKIMSIMD"),
         .target(
             name: "DKIMCore",
-            dependencies: ["CDKIMOpenSSL", "CDKIMResolv"]
+            dependencies: ["CDKIMOpenSSL", "CDKIMResolv", "CDKIMSIMD"]
         ),
         // SPF (RFC 7208) and DMARC (RFC 9989) records next to DKIMCore, sharing its DNS resolver.
         .target(

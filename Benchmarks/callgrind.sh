@@ -17,10 +17,12 @@ cd "$root"
 bin=$(swift build -c release --show-bin-path)
 [ -f "$out/corpus/txt-records" ] || "$bin/dkimtool" bench --seconds 0.01 --rounds 1 --sizes 2000,20000,200000,2000000 \
     --operations sign --algorithms ed25519-sha256 --corpus "$out/corpus" >/dev/null
-objects=$(ls "$bin"/DKIMCore.build/*.o)
+objects=$(ls "$bin"/DKIMCore.build/*.o "$bin"/CDKIMSIMD.build/*.o)
 swiftc -O -parse-as-library -I "$bin/Modules" -I "$root/Sources/CDKIMOpenSSL" -I "$root/Sources/CDKIMResolv" \
-    "$root/Benchmarks/Callgrind/Harness.swift" $objects -lcrypto -lresolv -o "$out/harness" 2>/dev/null \
+    -I "$root/Sources/CDKIMSIMD/include" "$root/Benchmarks/Callgrind/Harness.swift" $objects -lcrypto -lresolv \
+    -o "$out/harness" 2>/dev/null \
     || swiftc -O -I "$bin/Modules" -I "$root/Sources/CDKIMOpenSSL" -I "$root/Sources/CDKIMResolv" \
+        -I "$root/Sources/CDKIMSIMD/include" \
         "$root/Benchmarks/Callgrind/Harness.swift" $objects -lcrypto -lresolv -o "$out/harness"
 split() {  # total and libcrypto self cost of one callgrind output
     callgrind_annotate --threshold=100 "$1" 2>/dev/null | awk '

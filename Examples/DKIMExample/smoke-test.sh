@@ -36,7 +36,8 @@ cat "$work/changed.txt"
 [ "$status" -eq 1 ] && grep -q "dkim=fail" "$work/changed.txt"
 # `import DKIMCore` must not bring OpenSSL's or libresolv's C names into the consumer's namespace.
 modules=(-I "$bin/Modules" -Xcc "-fmodule-map-file=$root/Sources/CDKIMOpenSSL/module.modulemap"
-         -Xcc "-fmodule-map-file=$root/Sources/CDKIMResolv/module.modulemap")
+         -Xcc "-fmodule-map-file=$root/Sources/CDKIMResolv/module.modulemap"
+         -Xcc "-fmodule-map-file=$root/Sources/CDKIMSIMD/include/module.modulemap")
 printf 'import DKIMCore\nlet key: OpaquePointer? = EVP_PKEY_new()\nlet state = __res_state()\n' > "$work/leak.swift"
 if swiftc -typecheck "${modules[@]}" "$work/leak.swift" > "$work/leak.txt" 2>&1; then
     echo "OpenSSL or libresolv names are visible through import DKIMCore" >&2
