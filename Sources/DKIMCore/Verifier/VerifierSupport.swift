@@ -166,7 +166,8 @@ struct BodyHashCache {
 
         mutating func finish() -> Entry {
             canonicalizer.complete(into: &hasher)
-            let digest = hasher.finalize()
+            // In place: finalize() would finish a copy of the stored hasher, duplicating its OpenSSL context.
+            let digest = hasher.finalizeInPlace()
             return Entry(digest: digest, totalLength: canonicalizer.canonicalLength)
         }
     }
