@@ -170,14 +170,15 @@ private final class DigestContext: @unchecked Sendable {
     func finish() -> [UInt8] {
         precondition(!finished, "a SHA-256 hasher was finished twice")
         finished = true
-        var digest = [UInt8](repeating: 0, count: SHA256.byteCount)
-        var length: UInt32 = 0
-        let ok = digest.withUnsafeMutableBufferPointer { buffer in
-            EVP_DigestFinal_ex(context, buffer.baseAddress, &length)
+        // Written on the stack, then copied into an array: `[UInt8](repeating:count:)` allocates through the
+        // stdlib's unspecialised path, which looks the storage type's metadata up at run time on every call.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.byteCount) { buffer in
+            var length: UInt32 = 0
+            guard EVP_DigestFinal_ex(context, buffer.baseAddress, &length) == 1, Int(length) == SHA256.byteCount
+            else {
+                preconditionFailure("EVP_DigestFinal_ex failed on an initialised SHA-256 context")
+            }
+            return Array(buffer)
         }
-        guard ok == 1, Int(length) == SHA256.byteCount else {
-            preconditionFailure("EVP_DigestFinal_ex failed on an initialised SHA-256 context")
-        }
-        return digest
     }
 }
