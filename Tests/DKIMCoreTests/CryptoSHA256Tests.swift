@@ -54,6 +54,23 @@ import Testing
         #expect(hasher.finalize() == CryptoVectors.hex(Self.vectors[1].1))
     }
 
+    @Test func finalizingInPlaceGivesTheKnownAnswer() {
+        var hasher = SHA256()
+        hasher.update(Array("ab".utf8))
+        hasher.update(Array("c".utf8))
+        #expect(hasher.finalizeInPlace() == CryptoVectors.hex(Self.vectors[1].1))
+    }
+
+    @Test func finalizingInPlaceLeavesASharingCopyUsable() {
+        // The two share one OpenSSL context until one changes: finishing in place must not finish the other's.
+        var hasher = SHA256()
+        hasher.update(Array("ab".utf8))
+        var copy = hasher
+        #expect(hasher.finalizeInPlace() == SHA256.hash(Array("ab".utf8)))
+        copy.update(Array("c".utf8))
+        #expect(copy.finalizeInPlace() == CryptoVectors.hex(Self.vectors[1].1))
+    }
+
     @Test func longInputThroughTheChunkedPath() {
         // One million 'a' (FIPS 180-2 §B.3).
         let input = repeatElement(UInt8(ascii: "a"), count: 1_000_000)

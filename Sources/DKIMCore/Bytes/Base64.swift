@@ -92,9 +92,10 @@ public enum Base64 {
         var failure: DecodeFailure?
         // At most three bytes per four characters, plus two for a final partial quantum.
         let capacity = text.count / 4 * 3 + 3
+        // Decoded into a temporary buffer and copied out: `[UInt8](unsafeUninitializedCapacity:)` allocates
+        // through the stdlib's unspecialised path, which looks the storage type up at run time on every call.
         let output = decodeTable.withUnsafeBufferPointer { table in
-            [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
-                initialized = 0
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { out -> [UInt8] in
                 var written = 0
                 var quad: UInt32 = 0
                 var count = 0
@@ -126,7 +127,7 @@ public enum Base64 {
                     if value != invalid {
                         guard padCount == 0 else {
                             failure = .badPadding
-                            return
+                            return []
                         }
                         quad = quad << 6 | UInt32(value)
                         count += 1
@@ -144,13 +145,13 @@ public enum Base64 {
                     if byte == padding {
                         guard count >= 2, count + padCount < 4 else {
                             failure = .badPadding
-                            return
+                            return []
                         }
                         padCount += 1
                         continue
                     }
                     failure = .invalidCharacter(byte: byte, offset: offset - 1)
-                    return
+                    return []
                 }
                 switch (count, padCount) {
                 case (0, 0):
@@ -164,9 +165,9 @@ public enum Base64 {
                     written += 2
                 default:
                     failure = .badPadding
-                    return
+                    return []
                 }
-                initialized = written
+                return Array(UnsafeBufferPointer(rebasing: out[..<written]))
             }
         }
         if let failure { return .failure(failure) }

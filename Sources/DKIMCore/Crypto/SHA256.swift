@@ -80,6 +80,21 @@ public struct SHA256: Sendable, ByteSink {
         return storage.finish()
     }
 
+    /// Finishes the hash of a hasher held in a variable or stored property, without copying it first.
+    ///
+    /// ``finalize()`` consumes its hasher, so calling it on a stored property (or any variable that is used
+    /// again) finishes a copy: while both copies share the OpenSSL context, that duplicates the context
+    /// (an allocation, a copy of the state and a free, about a thousand instructions). This finishes the shared
+    /// context in place when this hasher holds the only reference. The hasher must not be updated or finished
+    /// again afterwards (it traps if it is).
+    /// - Returns: The SHA-256 digest.
+    mutating func finalizeInPlace() -> [UInt8] {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy()
+        }
+        return storage.finish()
+    }
+
     /// Hashes a whole byte sequence at once.
     /// - Parameter bytes: The bytes to hash.
     /// - Returns: The 32-byte SHA-256 digest.
@@ -107,6 +122,9 @@ private struct FetchedSHA256: @unchecked Sendable {
 /// `@unchecked Sendable`: ``SHA256`` mutates the context only when it holds the sole reference.
 private final class DigestContext: @unchecked Sendable {
     private let context: OpaquePointer
+    /// Set by ``finish()``: `EVP_DigestUpdate` on a finished SHA-256 context would hash on from a cleared state
+    /// rather than fail, so a use after the digest was read is caught here.
+    private var finished = false
 
     init() {
         guard let context = EVP_MD_CTX_new() else {
@@ -137,10 +155,12 @@ private final class DigestContext: @unchecked Sendable {
     }
 
     func copy() -> DigestContext {
-        DigestContext(copying: context)
+        precondition(!finished, "a finished SHA-256 hasher was copied to be used again")
+        return DigestContext(copying: context)
     }
 
     func update(_ bytes: UnsafeRawPointer, _ count: Int) {
+        precondition(!finished, "a SHA-256 hasher was updated after its digest was read")
         // EVP_DigestUpdate fails only on a context that was never initialised, which init() rules out.
         guard EVP_DigestUpdate(context, bytes, count) == 1 else {
             preconditionFailure("EVP_DigestUpdate failed on an initialised SHA-256 context")
@@ -148,14 +168,17 @@ private final class DigestContext: @unchecked Sendable {
     }
 
     func finish() -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: SHA256.byteCount)
-        var length: UInt32 = 0
-        let ok = digest.withUnsafeMutableBufferPointer { buffer in
-            EVP_DigestFinal_ex(context, buffer.baseAddress, &length)
+        precondition(!finished, "a SHA-256 hasher was finished twice")
+        finished = true
+        // Written on the stack, then copied into an array: `[UInt8](repeating:count:)` allocates through the
+        // stdlib's unspecialised path, which looks the storage type's metadata up at run time on every call.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.byteCount) { buffer in
+            var length: UInt32 = 0
+            guard EVP_DigestFinal_ex(context, buffer.baseAddress, &length) == 1, Int(length) == SHA256.byteCount
+            else {
+                preconditionFailure("EVP_DigestFinal_ex failed on an initialised SHA-256 context")
+            }
+            return Array(buffer)
         }
-        guard ok == 1, Int(length) == SHA256.byteCount else {
-            preconditionFailure("EVP_DigestFinal_ex failed on an initialised SHA-256 context")
-        }
-        return digest
     }
 }

@@ -35,26 +35,30 @@ public enum HeaderSelection {
 
     /// ``selectIndices(_:from:)`` by scanning the fields bottom-up for each name; no allocation per field.
     static func scanSelect(_ names: [String], from headers: [HeaderField], excluding excluded: Int?) -> [Int?] {
-        var taken = [Bool](repeating: false, count: headers.count)
-        if let excluded, taken.indices.contains(excluded) { taken[excluded] = true }
         var selected: [Int?] = []
         selected.reserveCapacity(names.count)
-        // Through a buffer pointer: the fields are borrowed in place, not copied (and retained) per comparison.
-        headers.withUnsafeBufferPointer { fields in
-            for name in names {
-                // The name's bytes are read once per name, then compared with the fields in place.
-                let found: Int? = HeaderField.withNameBytes(name) { nameBytes in
-                    var index = fields.count
-                    while index > 0 {
-                        index -= 1
-                        if !taken[index], fields[index].hasName(caseInsensitive: nameBytes) {
-                            taken[index] = true
-                            return index
+        // The marks live in a temporary buffer (on the stack when small): `[Bool](repeating:count:)` allocated
+        // through the stdlib's unspecialised path, which looks the storage type up at run time on every call.
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: headers.count) { taken in
+            taken.initialize(repeating: false)
+            if let excluded, taken.indices.contains(excluded) { taken[excluded] = true }
+            // Through a buffer pointer: the fields are borrowed in place, not copied (and retained) per comparison.
+            headers.withUnsafeBufferPointer { fields in
+                for name in names {
+                    // The name's bytes are read once per name, then compared with the fields in place.
+                    let found: Int? = HeaderField.withNameBytes(name) { nameBytes in
+                        var index = fields.count
+                        while index > 0 {
+                            index -= 1
+                            if !taken[index], fields[index].hasName(caseInsensitive: nameBytes) {
+                                taken[index] = true
+                                return index
+                            }
                         }
+                        return nil
                     }
-                    return nil
+                    selected.append(found)
                 }
-                selected.append(found)
             }
         }
         return selected

@@ -63,9 +63,9 @@ public struct VerificationStream: Sendable {
             headers = try header.finish()
             startBody(headers)
         }
-        var entries: [BodyHashCache.Key: BodyHashCache.Entry] = [:]
+        var entries: [(key: BodyHashCache.Key, entry: BodyHashCache.Entry)] = []
         for index in bodies.indices {
-            entries[bodies[index].key] = bodies[index].finish()
+            entries.append((bodies[index].key, bodies[index].finish()))
         }
         bodies = []
         var cache = BodyHashCache(computed: entries)

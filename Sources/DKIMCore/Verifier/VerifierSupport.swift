@@ -120,21 +120,23 @@ struct BodyHashCache {
 
     /// The body, or nil when the entries were computed while streaming.
     let body: ArraySlice<UInt8>?
-    private var entries: [Key: Entry]
+    /// Searched in order: a message has a few distinct keys at most (one per verified signature, bounded by
+    /// ``VerifyOptions/maxSignatures``), and a Dictionary cost a storage allocation and two SipHash runs a message.
+    private var entries: [(key: Key, entry: Entry)]
 
     init(body: ArraySlice<UInt8>) {
         self.body = body
-        self.entries = [:]
+        self.entries = []
     }
 
-    init(computed entries: [Key: Entry]) {
+    init(computed entries: [(key: Key, entry: Entry)]) {
         self.body = nil
         self.entries = entries
     }
 
     mutating func hash(canonicalization algorithm: CanonicalizationAlgorithm, limit: Int?) -> Entry {
         let key = Key(algorithm: algorithm, limit: limit)
-        if let entry = entries[key] { return entry }
+        if let found = entries.first(where: { $0.key == key }) { return found.entry }
         // Streaming computes every key a verifiable signature needs; were one missing, hashing an empty body
         // gives a digest that cannot match bh=, so the signature fails rather than passes.
         var computing = Streaming(key, bufferCapacity: body.map { $0.count + 16 })
@@ -142,7 +144,7 @@ struct BodyHashCache {
             body.withUnsafeBytes { computing.feed($0) }
         }
         let entry = computing.finish()
-        entries[key] = entry
+        entries.append((key, entry))
         return entry
     }
 
@@ -166,7 +168,8 @@ struct BodyHashCache {
 
         mutating func finish() -> Entry {
             canonicalizer.complete(into: &hasher)
-            let digest = hasher.finalize()
+            // In place: finalize() would finish a copy of the stored hasher, duplicating its OpenSSL context.
+            let digest = hasher.finalizeInPlace()
             return Entry(digest: digest, totalLength: canonicalizer.canonicalLength)
         }
     }
