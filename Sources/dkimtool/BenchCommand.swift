@@ -268,7 +268,8 @@ struct BenchLimits {
             return """
                 {"openssl":{"rsaSign":\(rate(signOps[.rsa])),"rsaVerify":\(rate(verifyOps[.rsa])),\
                 "ed25519Sign":\(rate(signOps[.ed25519])),"ed25519Verify":\(rate(verifyOps[.ed25519])),\
-                "sha256MBps":\(Self.format(sha256 / 1e6, decimals: 1))}}
+                "sha256MBps":\(Self.format(sha256 / 1e6, decimals: 1))},\
+                "relaxedBodyVectorKernel":\(BodyCanonicalizer.vectorKernelAvailable)}
                 """
         case .text:
             return """
@@ -276,6 +277,8 @@ struct BenchLimits {
                 verify \(rate(verifyOps[.rsa]))/s; Ed25519 sign \(rate(signOps[.ed25519]))/s, \
                 verify \(rate(verifyOps[.ed25519]))/s; SHA-256 \(Self.format(sha256 / 1e6, decimals: 0)) MB/s \
                 (16 KiB updates)
+                Relaxed body canonicalization: \(BodyCanonicalizer.vectorKernelAvailable
+                    ? "the AVX-512 vector kernel" : "Swift (this CPU has no AVX-512 VBMI2)")
                 """
         }
     }

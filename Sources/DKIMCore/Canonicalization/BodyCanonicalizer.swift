@@ -64,9 +64,13 @@ public struct BodyCanonicalizer: Sendable {
     /// relaxed: whether ``relaxedBlocks(_:from:to:vector:_:_:)`` hands whole windows to the vector kernel.
     private let vectorKernel: Bool
 
-    /// Whether this CPU runs the vector kernel of relaxed canonicalization (CDKIMSIMD: x86-64 with AVX-512 BW and
-    /// VBMI2); detected once. Without it the Swift windows below do the same work, more slowly.
-    static let vectorKernelAvailable = cdkim_relaxed_body_windows_available() != 0
+    /// Whether relaxed canonicalization runs its vector kernel on this CPU (x86-64 with AVX-512 BW and VBMI2, and
+    /// BMI2); detected once per process.
+    ///
+    /// Output is the same either way: without the kernel, portable Swift code does the same work, more slowly
+    /// (about four times on text with a change every hundred bytes). Benchmarks report it so that figures from
+    /// different machines can be compared.
+    public static let vectorKernelAvailable = cdkim_relaxed_body_windows_available() != 0
 
     /// Creates a canonicalizer at the start of a body.
     /// - Parameters:
