@@ -250,6 +250,79 @@ func loadSignatureVector(_ name: String) throws -> (field: [UInt8], value: Array
         expectMalformed(value(["h": list]), mentioning: "h=")
     }
 
+    // RFC 6376 §3.5: sig-h-tag = %x68 [FWS] "=" [FWS] hdr-name *( [FWS] ":" [FWS] hdr-name ), FWS being
+    // [*WSP CRLF] 1*WSP (RFC 5322 §3.2.2); the From match ignores ASCII case (RFC 5234 §2.3).
+    @Test(arguments: [
+        ("FROM", ["FROM"]), ("to\t:\tfRoM", ["to", "fRoM"]), ("to \r\n\t:\r\n from", ["to", "from"]),
+        ("x-a:from:x-b", ["x-a", "from", "x-b"]), ("from:from", ["from", "from"]),
+    ])
+    func acceptsHeaderListsWithFoldingAroundColons(text: String, names: [String]) throws {
+        #expect(try parse(value(["h": text])).signedHeaders == names)
+    }
+
+    // An hdr-name is a field-name (RFC 5322 §3.6.8: printable ASCII except ':'), so white space inside one, a
+    // byte above 0x7E makes the item invalid; the message names the item with its surrounding FWS trimmed.
+    @Test(arguments: [
+        ("from:fr om:to", "fr om"), ("from: to x \t:cc", "to x"), ("fr\u{E9}:from", "fr\u{E9}"),
+        ("from:to\r\n x", "to\r\n x"),
+    ])
+    func namesTheInvalidHeaderName(list: String, item: String) {
+        expectMalformed(value(["h": list]), mentioning: "h= holds an invalid header field name \"\(item)\"")
+    }
+
+    @Test(arguments: ["from::to", "from: \t:to", "from:", "from : ", " :from"])
+    func namesAnEmptyHeaderListItem(_ list: String) {
+        expectMalformed(value(["h": list]), mentioning: "has an empty item between colons")
+    }
+
+    @Test(arguments: ["from:fr om:to::x", "from:to:"])
+    func reportsTheFirstFaultyItemFirst(_ list: String) {
+        let expected = list.hasSuffix(":") ? "empty item" : "invalid header field name \"fr om\""
+        expectMalformed(value(["h": list]), mentioning: expected)
+    }
+
+    @Test func namesAnInvalidQueryMethod() {
+        expectMalformed(value(["q": "dns/txt:foo bar"]), mentioning: "q= holds an invalid query method \"foo bar\"")
+    }
+
+    @Test(arguments: ["Dns/Txt", " dns/txt ", "x:DNS/txt"])
+    func matchesDnsTxtIgnoringCase(_ text: String) throws {
+        _ = try parse(value(["q": text]))
+    }
+
+    /// Every listed name is found for its own bytes; other spellings (case, length, a shared prefix or suffix of
+    /// the overlapping loads) are not.
+    @Test func commonFieldNamesAreFoundOnlyForTheirExactBytes() {
+        func lookUp(_ text: String) -> String? {
+            Array(text.utf8).withUnsafeBufferPointer { CommonFieldNames.literal(for: $0) }
+        }
+        for name in CommonFieldNames.names {
+            #expect(lookUp(name) == name)
+        }
+        for other in ["FROM", "fRom", "x-from", "fro", "", "message-i", "message-idx", "content-typf", "in-reply-tO",
+                      "content-transfer-encoding", "mime-version-x", "Message-iD", "t", "too"] {
+            #expect(lookUp(other) == nil, "\(other)")
+        }
+    }
+
+    @Test func headerNamesOutsideTheCommonListAreKeptToo() throws {
+        let list = "FROM:x-mailer:Content-Transfer-Encoding:List-Unsubscribe-Post:to:Subject"
+        let names = ["FROM", "x-mailer", "Content-Transfer-Encoding", "List-Unsubscribe-Post", "to", "Subject"]
+        #expect(try parse(value(["h": list])).signedHeaders == names)
+    }
+
+    /// The packed tag names the parser switches on agree with the TagList packing of the RFC 6376 §3.5 names.
+    @Test(arguments: [
+        ("v", DKIMSignature.TagKey.v), ("a", DKIMSignature.TagKey.a), ("b", DKIMSignature.TagKey.b),
+        ("bh", DKIMSignature.TagKey.bh), ("c", DKIMSignature.TagKey.c), ("d", DKIMSignature.TagKey.d),
+        ("h", DKIMSignature.TagKey.h), ("i", DKIMSignature.TagKey.i), ("l", DKIMSignature.TagKey.l),
+        ("q", DKIMSignature.TagKey.q), ("s", DKIMSignature.TagKey.s), ("t", DKIMSignature.TagKey.t),
+        ("x", DKIMSignature.TagKey.x), ("z", DKIMSignature.TagKey.z),
+    ])
+    func tagKeysMatchTheTagListPacking(name: String, key: UInt64) {
+        #expect(TagList.nameKey(name.utf8) == key)
+    }
+
     // MARK: t=, x=, l=, q=
 
     @Test func parsesTimes() throws {

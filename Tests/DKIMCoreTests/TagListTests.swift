@@ -67,4 +67,36 @@ import Testing
         let list = try parse("i=j\u{F6}rg@example.com")
         #expect(list["i"]?.stringValue == "j\u{F6}rg@example.com")
     }
+
+    // tag-name = ALPHA *ALNUMPUNC (RFC 6376 §3.2): names are kept as written, case included, whether or not they
+    // are among the names RFC 6376 defines (§3.5, §3.6.1), and however long.
+    @Test(arguments: ["v", "bh", "p", "k", "B", "bH", "hb", "z_1", "abcdefg", "abcdefgh", "x_very_long_tag_name"])
+    func keepsEachNameAsWritten(_ name: String) throws {
+        let list = try parse("\(name)=1; y = 2")
+        #expect(list.tags.map(\.name) == [name, "y"])
+        #expect(list[name]?.stringValue == "1")
+        #expect(list["y"]?.stringValue == "2")
+    }
+
+    @Test(arguments: ["v", "bh", "z_1", "abcdefg", "abcdefgh", "x_very_long_tag_name"])
+    func findsADuplicateOfAnyName(_ name: String) {
+        #expect(throws: DKIMError(.malformedTagList, "")) { try parse("\(name)=1; \(name)=2") }
+    }
+
+    @Test func foldingAroundNamesAndEqualsIsSkipped() throws {
+        let list = try parse(" v\r\n =\t1 ;\r\n\tbh = x\r\n y ;")
+        #expect(list.tags.map(\.name) == ["v", "bh"])
+        #expect(list["bh"]?.stringValue == "x\r\n y")
+    }
+
+    /// The defined names come back for their packed keys and nothing else does.
+    @Test func definedNamesMatchTheirKeys() {
+        let defined = ["a", "b", "bh", "c", "d", "h", "i", "k", "l", "n", "p", "q", "s", "t", "v", "x", "z"]
+        for name in defined {
+            #expect(TagList.definedName(TagList.nameKey(name.utf8)) == name)
+        }
+        for name in ["e", "g", "hb", "B", "BH", "r", "y", "bhx"] {
+            #expect(TagList.definedName(TagList.nameKey(name.utf8)) == nil)
+        }
+    }
 }

@@ -106,15 +106,16 @@ public enum Base64 {
                     // their own until one is not: table values are below 64, and `invalid` has its top bits set.
                     if count == 0, padCount == 0 {
                         var fast = offset
-                        while fast + 4 <= text.count {
-                            let v0 = table[Int(text[fast])], v1 = table[Int(text[fast + 1])]
-                            let v2 = table[Int(text[fast + 2])], v3 = table[Int(text[fast + 3])]
+                        while fast &+ 4 <= text.count {
+                            let v0 = table[Int(text[fast])], v1 = table[Int(text[fast &+ 1])]
+                            let v2 = table[Int(text[fast &+ 2])], v3 = table[Int(text[fast &+ 3])]
                             guard (v0 | v1 | v2 | v3) & 0xC0 == 0 else { break }
-                            out[written] = v0 << 2 | v1 >> 4
-                            out[written + 1] = v1 << 4 | v2 >> 2
-                            out[written + 2] = v2 << 6 | v3
-                            written += 3
-                            fast += 4
+                            // Masking shifts: the amounts are constants below 8, and the checked forms cost more.
+                            out[written] = v0 &<< 2 | v1 &>> 4
+                            out[written &+ 1] = v1 &<< 4 | v2 &>> 2
+                            out[written &+ 2] = v2 &<< 6 | v3
+                            written &+= 3
+                            fast &+= 4
                         }
                         if fast > offset {
                             offset = fast

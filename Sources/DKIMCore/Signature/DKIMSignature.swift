@@ -86,16 +86,37 @@ public struct DKIMSignature: Sendable, Equatable {
         } catch {
             throw Self.malformed("the tag list is malformed: \(error.reason)")
         }
-        // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
-        // Looked up in this order, so the first missing one is named.
-        func required(_ name: String) throws(DKIMError) -> TagList.Tag {
-            guard let tag = tags[name] else {
-                throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)")
+        // One pass over the tags, comparing packed names (TagList.nameKey), instead of a lookup per tag: tags are
+        // unique (TagList rejects duplicates), so each slot is the tag's only occurrence.
+        var vTag, aTag, bTag, bhTag, c, dTag, hTag, i, l, q, sTag, t, x, z: TagList.Tag?
+        for tag in tags.tags {
+            switch tag.nameKey {
+            case TagKey.v: vTag = tag
+            case TagKey.a: aTag = tag
+            case TagKey.b: bTag = tag
+            case TagKey.bh: bhTag = tag
+            case TagKey.c: c = tag
+            case TagKey.d: dTag = tag
+            case TagKey.h: hTag = tag
+            case TagKey.i: i = tag
+            case TagKey.l: l = tag
+            case TagKey.q: q = tag
+            case TagKey.s: sTag = tag
+            case TagKey.t: t = tag
+            case TagKey.x: x = tag
+            case TagKey.z: z = tag
+            default: break
             }
+        }
+        // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
+        // Checked in this order, so the first missing one is named.
+        func required(_ tag: TagList.Tag?, _ name: String) throws(DKIMError) -> TagList.Tag {
+            guard let tag else { throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)") }
             return tag
         }
-        let v = try required("v"), a = try required("a"), b = try required("b"), bh = try required("bh")
-        let d = try required("d"), h = try required("h"), s = try required("s")
+        let v = try required(vTag, "v"), a = try required(aTag, "a"), b = try required(bTag, "b")
+        let bh = try required(bhTag, "bh"), d = try required(dTag, "d"), h = try required(hTag, "h")
+        let s = try required(sTag, "s")
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
         guard v.value.elementsEqual("1".utf8) else {
@@ -111,7 +132,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.bodyHash = try Self.base64(bh, allowingEmpty: false)
         self.signatureValueRange = b.valueRange
 
-        if let c = tags["c"] {
+        if let c {
             try Self.requireASCII(c)
             guard let canonicalization = Canonicalization(tagBytes: c.value) else {
                 throw Self.malformed("c=\(c.stringValue) is not simple or relaxed, alone or as header/body"
@@ -128,27 +149,29 @@ public struct DKIMSignature: Sendable, Equatable {
         self.selector = try Self.domainName(s.value, tag: "s", minimumLabels: 1)
 
         // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
-        self.signedHeaders = try Self.colonList(h, validatingFieldNames: true)
+        let (signedHeaders, fromSigned) = try Self.colonList(h, validatingFieldNames: true, lookingFor: "from")
+        self.signedHeaders = signedHeaders
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
-        guard signedHeaders.contains(where: { $0.utf8.lazy.map(ASCII.lowercased).elementsEqual("from".utf8) }) else {
+        guard fromSigned else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 
-        if let i = tags["i"] {
+        if let i {
             self.identity = try Self.identity(i, domain: domain)
         } else {
             self.identity = nil
         }
 
         // l= 1*76DIGIT (RFC 6376 §3.5); values beyond Int are refused rather than truncated.
-        self.bodyLength = try tags["l"].map { (l) throws(DKIMError) in
+        self.bodyLength = try l.map { (l) throws(DKIMError) in
             try Self.number(l, maximumDigits: 76, as: Int.self)
         }
 
-        if let q = tags["q"] {
-            let methods = try Self.colonList(q, validatingFieldNames: false)
+        if let q {
+            // Matched without regard to ASCII case, as before (RFC 5234 §2.3 literals).
+            let (methods, offersDNS) = try Self.colonList(q, validatingFieldNames: false, lookingFor: "dns/txt")
             // RFC 6376 §3.5: dns/txt is the only defined method; a verifier cannot fetch a key otherwise.
-            guard methods.contains(where: { $0.lowercased() == "dns/txt" }) else {
+            guard offersDNS else {
                 throw Self.malformed("q=\(q.stringValue) does not offer the dns/txt query method (RFC 6376 §3.5)")
             }
             self.queryMethods = methods
@@ -157,10 +180,10 @@ public struct DKIMSignature: Sendable, Equatable {
         }
 
         // t= and x= are 1*12DIGIT (RFC 6376 §3.5).
-        self.timestamp = try tags["t"].map { (t) throws(DKIMError) in
+        self.timestamp = try t.map { (t) throws(DKIMError) in
             try Self.number(t, maximumDigits: 12, as: Int64.self)
         }
-        self.expiration = try tags["x"].map { (x) throws(DKIMError) in
+        self.expiration = try x.map { (x) throws(DKIMError) in
             try Self.number(x, maximumDigits: 12, as: Int64.self)
         }
         if let timestamp, let expiration, expiration <= timestamp {
@@ -168,7 +191,7 @@ public struct DKIMSignature: Sendable, Equatable {
             throw Self.malformed("x=\(expiration) is not after t=\(timestamp) (RFC 6376 §3.5)")
         }
 
-        self.copiedHeaders = try tags["z"].map { (z) throws(DKIMError) in try Self.copiedHeaderFields(z) }
+        self.copiedHeaders = try z.map { (z) throws(DKIMError) in try Self.copiedHeaderFields(z) }
         self.tags = tags
     }
 
@@ -303,6 +326,25 @@ public struct DKIMSignature: Sendable, Equatable {
 // MARK: - Value parsers
 
 extension DKIMSignature {
+    /// The packed names (``TagList/nameKey(_:)``: the bytes from the low end, the length in the top byte) of the tags
+    /// RFC 6376 §3.5 defines for a signature, written out so a switch compares constants.
+    enum TagKey {
+        static let v: UInt64 = 1 << 56 | 0x76
+        static let a: UInt64 = 1 << 56 | 0x61
+        static let b: UInt64 = 1 << 56 | 0x62
+        static let bh: UInt64 = 2 << 56 | 0x68_62
+        static let c: UInt64 = 1 << 56 | 0x63
+        static let d: UInt64 = 1 << 56 | 0x64
+        static let h: UInt64 = 1 << 56 | 0x68
+        static let i: UInt64 = 1 << 56 | 0x69
+        static let l: UInt64 = 1 << 56 | 0x6C
+        static let q: UInt64 = 1 << 56 | 0x71
+        static let s: UInt64 = 1 << 56 | 0x73
+        static let t: UInt64 = 1 << 56 | 0x74
+        static let x: UInt64 = 1 << 56 | 0x78
+        static let z: UInt64 = 1 << 56 | 0x7A
+    }
+
     static let fieldPrefix: [UInt8] = Array((fieldName + ":").utf8)
 
     static func malformed(_ reason: String) -> DKIMError { DKIMError(.malformedSignature, reason) }
@@ -347,7 +389,14 @@ extension DKIMSignature {
         func shown() -> String { String(decoding: bytes, as: UTF8.self) }
         guard !bytes.isEmpty else { throw malformed("\(tag)= is empty (RFC 6376 §3.5)") }
         guard bytes.count <= 253 else { throw malformed("\(tag)= is longer than 253 octets (RFC 1035 §2.3.4)") }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        // An ASCII value (the usual case) is valid UTF-8 as it stands; String(validating:) is generic in the
+        // standard library and costs a metadata lookup per call, so it is kept for values with higher bytes.
+        let text: String
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            text = String(decoding: bytes, as: UTF8.self)
+        } else if let validated = String(validating: bytes, as: UTF8.self) {
+            text = validated
+        } else {
             throw malformed("\(tag)= is not valid UTF-8 (RFC 8616 §4)")
         }
         let labelCount = bytes.count { $0 == ASCII.period } + 1
@@ -373,31 +422,54 @@ extension DKIMSignature {
     }
 
     /// A colon-separated list with FWS allowed around each colon (`h=`, `q=`); items must not be empty.
-    private static func colonList(_ tag: TagList.Tag, validatingFieldNames: Bool) throws(DKIMError) -> [String] {
+    ///
+    /// - Parameter target: a lowercase ASCII name to look for among the items, ignoring ASCII case.
+    /// - Returns: the items as written, and whether one of them is `target`.
+    private static func colonList(
+        _ tag: TagList.Tag, validatingFieldNames: Bool, lookingFor target: StaticString
+    ) throws(DKIMError) -> (items: [String], found: Bool) {
         guard !tag.value.isEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
         let value = tag.value
         // Sized once: growing the array one doubling at a time was six allocations for a usual h= list.
         var items: [String] = []
-        items.reserveCapacity(value.reduce(1) { $1 == ASCII.colon ? $0 + 1 : $0 })
-        // Split at each ':' by hand, through a buffer pointer: Collection.split builds an array of slices first,
-        // and the slice loops cost more than the Strings.
+        var found = false
+        let expected = UnsafeBufferPointer(start: target.utf8Start, count: target.utf8CodeUnitCount)
+        // Through a buffer pointer, each item in one forward scan: FWS, a run of field-name characters, FWS, then
+        // a colon or the end. Anything else is an invalid item, whose bounds are then found for the message.
         let failure: (item: Range<Int>, empty: Bool)? = value.withUnsafeBufferPointer { bytes in
-            var start = 0
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != ASCII.colon { end += 1 }
-                var first = start, last = end
-                while first < last, isFWS(bytes[first]) { first += 1 }
-                while last > first, isFWS(bytes[last - 1]) { last -= 1 }
-                guard first < last else { return (first..<last, true) }
+            let count = bytes.count
+            var colons = 1
+            for byte in bytes { colons &+= byte == ASCII.colon ? 1 : 0 }
+            items.reserveCapacity(colons)
+            var index = 0
+            while true {
+                while index < count, isFWS(bytes[index]) { index &+= 1 }
+                let first = index
                 // hdr-name = field-name: printable ASCII except ':' (RFC 5322 §3.6.8); q= methods likewise.
-                for index in first..<last where !ASCII.isFieldNameChar(bytes[index]) {
-                    return (first..<last, false)
+                while index < count, ASCII.isFieldNameChar(bytes[index]) { index &+= 1 }
+                let last = index
+                while index < count, isFWS(bytes[index]) { index &+= 1 }
+                if index < count, bytes[index] != ASCII.colon {
+                    // Inner FWS or a byte outside field-name: the item runs to the next colon, FWS trimmed.
+                    while index < count, bytes[index] != ASCII.colon { index &+= 1 }
+                    var end = index
+                    while end > first, isFWS(bytes[end &- 1]) { end &-= 1 }
+                    return (first..<end, false)
                 }
-                items.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<last]), as: UTF8.self))
-                start = end + 1
+                guard first < last else { return (first..<last, true) }
+                let item = UnsafeBufferPointer(rebasing: bytes[first..<last])
+                if !found, item.count == expected.count {
+                    var same = true
+                    for offset in 0..<item.count where ASCII.lowercased(item[offset]) != expected[offset] {
+                        same = false
+                        break
+                    }
+                    found = same
+                }
+                items.append(CommonFieldNames.literal(for: item) ?? String(decoding: item, as: UTF8.self))
+                if index == count { return nil }
+                index &+= 1  // the colon
             }
-            return nil
         }
         if let failure {
             guard !failure.empty else {
@@ -409,7 +481,7 @@ extension DKIMSignature {
             throw malformed("\(tag.name)= holds an invalid \(what) \"\(String(decoding: item, as: UTF8.self))\""
                             + " (RFC 6376 §3.5)")
         }
-        return items
+        return (items, found)
     }
 
     @inline(__always)
@@ -491,3 +563,79 @@ extension DKIMSignature {
         return fields
     }
 }
+
+/// The header field names signers usually list in `h=` (RFC 6376 §5.4.1 recommends most of them), as string
+/// literals: an `h=` item spelled exactly like one of them (case included) gets the literal instead of a String
+/// decoded from the bytes. Names are kept as written either way; this only saves building the same String again.
+enum CommonFieldNames {
+    /// The names, as written in lowercase and in the capitalisation of RFC 5322 and RFC 2045; at most 16 bytes.
+    static let names: [String] = [
+        "from", "to", "cc", "subject", "date", "message-id", "mime-version", "content-type", "reply-to",
+        "in-reply-to", "references", "sender", "list-id", "feedback-id",
+        "From", "To", "Cc", "Subject", "Date", "Message-ID", "Message-Id", "MIME-Version", "Mime-Version",
+        "Content-Type", "Reply-To", "In-Reply-To", "References", "Sender", "List-Id", "List-ID",
+    ]
+
+    /// One slot of the open-addressing table: a name packed into two words and its length, 0 when empty.
+    private struct Slot {
+        var low: UInt64 = 0, high: UInt64 = 0, length = 0
+        var name = ""
+    }
+
+    private static let slotCount = 64
+
+    private static let table: [Slot] = {
+        var table = [Slot](repeating: Slot(), count: slotCount)
+        for name in names {
+            var bytes = Array(name.utf8)
+            let (low, high) = bytes.withUnsafeMutableBufferPointer { pack(UnsafeBufferPointer($0)) }
+            var slot = home(low, high, bytes.count)
+            while table[slot].length != 0 { slot = (slot &+ 1) & (slotCount &- 1) }
+            table[slot] = Slot(low: low, high: high, length: bytes.count, name: name)
+            bytes.removeAll()
+        }
+        return table
+    }()
+
+    /// Up to sixteen bytes into two words, which with the length identify them: two overlapping loads from the
+    /// start and the end (of 8 bytes from 8 bytes on, of 4 from 4), so nothing is read outside `bytes`.
+    @inline(__always)
+    private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        guard let base = bytes.baseAddress else { return (0, 0) }
+        let raw = UnsafeRawPointer(base)
+        let count = bytes.count
+        if count >= 8 {
+            return (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
+        }
+        if count >= 4 {
+            return (UInt64(raw.loadUnaligned(as: UInt32.self)),
+                    UInt64(raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)))
+        }
+        var low: UInt64 = 0
+        for index in 0..<count { low |= UInt64(bytes[index]) << (index &* 8) }
+        return (low, 0)
+    }
+
+    @inline(__always)
+    private static func home(_ low: UInt64, _ high: UInt64, _ length: Int) -> Int {
+        let mixed = (low ^ (high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(length)) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: mixed >> 58)
+    }
+
+    /// The literal spelled exactly as `bytes`, or nil.
+    static func literal(for bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.count <= 16 else { return nil }
+        let (low, high) = pack(bytes)
+        return table.withUnsafeBufferPointer { slots -> String? in
+            var slot = home(low, high, bytes.count)
+            while slots[slot].length != 0 {
+                if slots[slot].low == low, slots[slot].high == high, slots[slot].length == bytes.count {
+                    return slots[slot].name
+                }
+                slot = (slot &+ 1) & (slotCount &- 1)
+            }
+            return nil
+        }
+    }
+}
+

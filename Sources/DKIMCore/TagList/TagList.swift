@@ -79,7 +79,7 @@ public struct TagList: Sendable, Equatable {
         func fail(_ reason: String) -> DKIMError { DKIMError(.malformedTagList, reason) }
 
         while position < end {
-            position = try Self.skipFWS(input, from: position)
+            position = try Self.skipOptionalFWS(input, from: position)
             if position == end { break }
             // An empty tag-spec (";;" or a trailing ";" followed by FWS) is tolerated, as common verifiers do.
             if input[position] == ASCII.semicolon {
@@ -91,17 +91,22 @@ public struct TagList: Sendable, Equatable {
             guard ASCII.isAlpha(input[position]) else {
                 throw fail("expected a tag name at offset \(position - input.startIndex), found \(Self.describe(input[position]))")
             }
+            // The name is packed as it is read (the rules of nameKey(_:)), rather than read a second time.
+            var packed: UInt64 = 0
+            var length: UInt64 = 0
             while position < end, ASCII.isAlnum(input[position]) || input[position] == ASCII.underscore {
+                if length < 7 { packed |= UInt64(input[position]) << (length &* 8) }
+                length &+= 1
                 position += 1
             }
-            let name = String(decoding: input[nameStart..<position], as: UTF8.self)
-            let key = Self.nameKey(input[nameStart..<position])
-            position = try Self.skipFWS(input, from: position)
+            let key = length <= 7 ? packed | length << 56 : 0
+            let name = Self.definedName(key) ?? String(decoding: input[nameStart..<position], as: UTF8.self)
+            position = try Self.skipOptionalFWS(input, from: position)
             guard position < end, input[position] == ASCII.equals else {
                 throw fail("tag \"\(name)\" has no \"=\"")
             }
             position += 1
-            position = try Self.skipFWS(input, from: position)
+            position = try Self.skipOptionalFWS(input, from: position)
 
             // tag-value = [ tval *( 1*(WSP / FWS) tval ) ]; tval = 1*VALCHAR; VALCHAR = %x21-3A / %x3C-7E.
             // Bytes >= 0x80 are accepted too: RFC 8616 §4 allows UTF-8 in DKIM tag values.
@@ -163,6 +168,41 @@ public struct TagList: Sendable, Equatable {
             let offset = ByteScan.first(below: ASCII.space + 1, or: ASCII.semicolon, ASCII.delete, in: base,
                                         from: start - input.startIndex, end: buffer.count)
             return input.startIndex + offset
+        }
+    }
+
+    /// ``skipFWS(_:from:)`` when a white space or line-break byte is next; most tag names and values have none
+    /// around them, and the call is then saved.
+    @inline(__always)
+    private static func skipOptionalFWS(_ input: ArraySlice<UInt8>, from start: Int) throws(DKIMError) -> Int {
+        guard start < input.endIndex else { return start }
+        let byte = input[start]
+        guard ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf else { return start }
+        return try skipFWS(input, from: start)
+    }
+
+    /// The names RFC 6376 defines for signature (§3.5) and key record (§3.6.1) tags, by packed name
+    /// (``nameKey(_:)``): string literals, so a parse makes no String for them.
+    static func definedName(_ key: UInt64) -> String? {
+        switch key {
+        case 1 << 56 | 0x61: "a"
+        case 1 << 56 | 0x62: "b"
+        case 2 << 56 | 0x68_62: "bh"
+        case 1 << 56 | 0x63: "c"
+        case 1 << 56 | 0x64: "d"
+        case 1 << 56 | 0x68: "h"
+        case 1 << 56 | 0x69: "i"
+        case 1 << 56 | 0x6B: "k"
+        case 1 << 56 | 0x6C: "l"
+        case 1 << 56 | 0x6E: "n"
+        case 1 << 56 | 0x70: "p"
+        case 1 << 56 | 0x71: "q"
+        case 1 << 56 | 0x73: "s"
+        case 1 << 56 | 0x74: "t"
+        case 1 << 56 | 0x76: "v"
+        case 1 << 56 | 0x78: "x"
+        case 1 << 56 | 0x7A: "z"
+        default: nil
         }
     }
 
