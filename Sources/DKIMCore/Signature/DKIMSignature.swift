@@ -466,7 +466,7 @@ extension DKIMSignature {
                     }
                     found = same
                 }
-                items.append(CommonFieldNames.literal(for: item) ?? String(decoding: item, as: UTF8.self))
+                items.append(String(decoding: item, as: UTF8.self))
                 if index == count { return nil }
                 index &+= 1  // the colon
             }
@@ -563,79 +563,3 @@ extension DKIMSignature {
         return fields
     }
 }
-
-/// The header field names signers usually list in `h=` (RFC 6376 §5.4.1 recommends most of them), as string
-/// literals: an `h=` item spelled exactly like one of them (case included) gets the literal instead of a String
-/// decoded from the bytes. Names are kept as written either way; this only saves building the same String again.
-enum CommonFieldNames {
-    /// The names, as written in lowercase and in the capitalisation of RFC 5322 and RFC 2045; at most 16 bytes.
-    static let names: [String] = [
-        "from", "to", "cc", "subject", "date", "message-id", "mime-version", "content-type", "reply-to",
-        "in-reply-to", "references", "sender", "list-id", "feedback-id",
-        "From", "To", "Cc", "Subject", "Date", "Message-ID", "Message-Id", "MIME-Version", "Mime-Version",
-        "Content-Type", "Reply-To", "In-Reply-To", "References", "Sender", "List-Id", "List-ID",
-    ]
-
-    /// One slot of the open-addressing table: a name packed into two words and its length, 0 when empty.
-    private struct Slot {
-        var low: UInt64 = 0, high: UInt64 = 0, length = 0
-        var name = ""
-    }
-
-    private static let slotCount = 64
-
-    private static let table: [Slot] = {
-        var table = [Slot](repeating: Slot(), count: slotCount)
-        for name in names {
-            var bytes = Array(name.utf8)
-            let (low, high) = bytes.withUnsafeMutableBufferPointer { pack(UnsafeBufferPointer($0)) }
-            var slot = home(low, high, bytes.count)
-            while table[slot].length != 0 { slot = (slot &+ 1) & (slotCount &- 1) }
-            table[slot] = Slot(low: low, high: high, length: bytes.count, name: name)
-            bytes.removeAll()
-        }
-        return table
-    }()
-
-    /// Up to sixteen bytes into two words, which with the length identify them: two overlapping loads from the
-    /// start and the end (of 8 bytes from 8 bytes on, of 4 from 4), so nothing is read outside `bytes`.
-    @inline(__always)
-    private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
-        guard let base = bytes.baseAddress else { return (0, 0) }
-        let raw = UnsafeRawPointer(base)
-        let count = bytes.count
-        if count >= 8 {
-            return (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
-        }
-        if count >= 4 {
-            return (UInt64(raw.loadUnaligned(as: UInt32.self)),
-                    UInt64(raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)))
-        }
-        var low: UInt64 = 0
-        for index in 0..<count { low |= UInt64(bytes[index]) << (index &* 8) }
-        return (low, 0)
-    }
-
-    @inline(__always)
-    private static func home(_ low: UInt64, _ high: UInt64, _ length: Int) -> Int {
-        let mixed = (low ^ (high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(length)) &* 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: mixed >> 58)
-    }
-
-    /// The literal spelled exactly as `bytes`, or nil.
-    static func literal(for bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard bytes.count <= 16 else { return nil }
-        let (low, high) = pack(bytes)
-        return table.withUnsafeBufferPointer { slots -> String? in
-            var slot = home(low, high, bytes.count)
-            while slots[slot].length != 0 {
-                if slots[slot].low == low, slots[slot].high == high, slots[slot].length == bytes.count {
-                    return slots[slot].name
-                }
-                slot = (slot &+ 1) & (slotCount &- 1)
-            }
-            return nil
-        }
-    }
-}
-
