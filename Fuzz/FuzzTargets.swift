@@ -133,6 +133,18 @@ enum FuzzTargets {
             check(false, "streaming canonicalizer threw \(error)")
         }
         check(output == expected, "streaming and one-shot canonicalization differ")
+        // The whole body in one chunk through each way this CPU runs: the Swift windows and every vector kernel.
+        for kernel in 0...BodyCanonicalizer.bestKernel {
+            var oneChunk = BodyCanonicalizer(algorithm, limit: limit, bufferCapacity: nil, kernel: kernel)
+            var chunkOutput: [UInt8] = []
+            do {
+                try oneChunk.feed(body, into: &chunkOutput)
+                try oneChunk.finish(into: &chunkOutput)
+            } catch {
+                check(false, "canonicalizer threw \(error)")
+            }
+            check(chunkOutput == expected, "kernel \(kernel) and the one-shot canonicalization differ")
+        }
         let model = algorithm == .simple ? simpleModel(Array(body)) : relaxedModel(Array(body))
         check(expected == Array(model.prefix(limit ?? model.count)), "canonicalization differs from the RFC model")
         check(canonicalizer.canonicalLength == model.count, "canonicalLength differs from the RFC model")

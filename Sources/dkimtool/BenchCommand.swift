@@ -269,7 +269,7 @@ struct BenchLimits {
                 {"openssl":{"rsaSign":\(rate(signOps[.rsa])),"rsaVerify":\(rate(verifyOps[.rsa])),\
                 "ed25519Sign":\(rate(signOps[.ed25519])),"ed25519Verify":\(rate(verifyOps[.ed25519])),\
                 "sha256MBps":\(Self.format(sha256 / 1e6, decimals: 1))},\
-                "relaxedBodyVectorKernel":\(BodyCanonicalizer.vectorKernelAvailable)}
+                "relaxedBodyVectorKernel":\(BodyCanonicalizer.vectorKernelName.map { "\"\($0)\"" } ?? "null")}
                 """
         case .text:
             return """
@@ -277,8 +277,8 @@ struct BenchLimits {
                 verify \(rate(verifyOps[.rsa]))/s; Ed25519 sign \(rate(signOps[.ed25519]))/s, \
                 verify \(rate(verifyOps[.ed25519]))/s; SHA-256 \(Self.format(sha256 / 1e6, decimals: 0)) MB/s \
                 (16 KiB updates)
-                Relaxed body canonicalization: \(BodyCanonicalizer.vectorKernelAvailable
-                    ? "the AVX-512 vector kernel" : "Swift (this CPU has no AVX-512 VBMI2)")
+                Relaxed body canonicalization: \(BodyCanonicalizer.vectorKernelName.map { "the \($0) vector kernel" }
+                    ?? "Swift (this CPU has neither AVX-512 VBMI2 nor AVX2 with a fast BMI2)")
                 """
         }
     }

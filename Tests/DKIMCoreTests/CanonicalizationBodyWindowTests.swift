@@ -5,9 +5,8 @@ import Testing
 /// small buffer) and stops at the first byte pair that may start a change, then restarts after the WSP run
 /// wherever it ends. These cases put each kind of change, and each byte that only looks like one, at every lane of
 /// two windows, cut the input at every byte around it, and run with buffers that flush at every point of a window;
-/// all against a byte-by-byte reading of RFC 6376 §3.4.4 written here. Each case runs twice: with the vector kernel
-/// of CDKIMSIMD where this CPU has it (AVX-512 VBMI2; otherwise both runs take the Swift windows), and with the
-/// Swift windows only.
+/// all against a byte-by-byte reading of RFC 6376 §3.4.4 written here. Each case runs with the Swift windows only
+/// and with every vector kernel of CDKIMSIMD this CPU runs (AVX2, AVX-512).
 @Suite struct CanonicalizationBodyWindowTests {
     /// RFC 6376 §3.4.4, one byte at a time: WSP is held back until the next byte of the line shows it was inside
     /// the line (one SP); CR LF ends the line and drops held WSP; empty lines are held until a later non-empty one;
@@ -60,9 +59,9 @@ import Testing
 
     /// Runs the canonicalizer with the given buffer size over `chunks`.
     static func run(_ chunks: [ArraySlice<UInt8>], bufferCapacity: Int? = nil, limit: Int? = nil,
-                    vector: Bool = true) throws -> (output: [UInt8], length: Int) {
+                    kernel: Int32 = 0) throws -> (output: [UInt8], length: Int) {
         var canonicalizer = BodyCanonicalizer(.relaxed, limit: limit, bufferCapacity: bufferCapacity,
-                                              vectorKernel: vector)
+                                              kernel: kernel)
         var sink: [UInt8] = []
         for chunk in chunks { try canonicalizer.feed(chunk, into: &sink) }
         try canonicalizer.finish(into: &sink)
@@ -90,11 +89,11 @@ import Testing
         return (0..<count).map { letters[$0 % letters.count] }
     }
 
-    /// Both ways through the windows: the vector kernel (where the CPU has it) and the Swift windows.
-    static let kernels = [true, false]
+    /// Every way through the windows this CPU runs: the Swift windows (0) and each vector kernel up to the best.
+    static let kernels = Array(0...BodyCanonicalizer.bestKernel)
 
     @Test(arguments: joints.indices, kernels)
-    func jointAtEveryLaneOfTwoWindows(joint: Int, vector: Bool) throws {
+    func jointAtEveryLaneOfTwoWindows(joint: Int, kernel: Int32) throws {
         let change = Self.joints[joint]
         for offset in 0..<140 {
             // Two joints, the second one 1 to 3 windows after the first, then enough text for whole windows.
@@ -102,7 +101,7 @@ import Testing
             let expected = Self.relaxed(input)
             #expect(Self.firstDifference(Canonicalization.canonicalizeBody(input, .relaxed), expected) == nil,
                     "joint \(joint) offset \(offset)")
-            let streamed = try Self.run([input[...]], vector: vector)
+            let streamed = try Self.run([input[...]], kernel: kernel)
             #expect(Self.firstDifference(streamed.output, expected) == nil, "joint \(joint) offset \(offset)")
             #expect(streamed.length == expected.count)
         }
@@ -110,13 +109,13 @@ import Testing
 
     /// Every chunk edge around a joint: inside the WSP run, between its CR and LF, just before and after it.
     @Test(arguments: joints.indices, kernels)
-    func chunkEdgesAroundAJoint(joint: Int, vector: Bool) throws {
+    func chunkEdgesAroundAJoint(joint: Int, kernel: Int32) throws {
         let change = Self.joints[joint]
         for offset in [0, 15, 16, 47, 63, 64, 65] {
             let input = Self.text(1 + offset) + change + Self.text(130)
             let expected = Self.relaxed(input)
             for cut in max(0, offset - 2)...min(input.count, offset + change.count + 4) {
-                let streamed = try Self.run([input[..<cut], input[cut...]], vector: vector)
+                let streamed = try Self.run([input[..<cut], input[cut...]], kernel: kernel)
                 #expect(Self.firstDifference(streamed.output, expected) == nil,
                         "joint \(joint) offset \(offset) cut \(cut)")
             }
@@ -136,13 +135,13 @@ import Testing
     /// Random text with frequent changes through buffers of every size from 64 to 200 bytes: flushes fall at
     /// every point of a window, and the byte kept across a flush may be the SP that a CR LF takes back.
     @Test(arguments: kernels)
-    func everyBufferSize(vector: Bool) throws {
+    func everyBufferSize(kernel: Int32) throws {
         var random = SplitMix64(seed: 0xB0D1_E5CA)
         for capacity in 64...200 {
             let input = Self.textWithJoints(&random, atLeast: 900, textUpTo: 90) + Self.text(3)
             let expected = Self.relaxed(input)
             let cut = Int(random.next() % UInt64(input.count + 1))
-            let streamed = try Self.run([input[..<cut], input[cut...]], bufferCapacity: capacity, vector: vector)
+            let streamed = try Self.run([input[..<cut], input[cut...]], bufferCapacity: capacity, kernel: kernel)
             #expect(Self.firstDifference(streamed.output, expected) == nil, "capacity \(capacity) cut \(cut)")
             #expect(streamed.length == expected.count, "capacity \(capacity)")
         }
@@ -150,12 +149,12 @@ import Testing
 
     /// `l=` anywhere in a body long enough for windows: the block path runs only where the whole stretch fits.
     @Test(arguments: kernels)
-    func limitsAcrossWindows(vector: Bool) throws {
+    func limitsAcrossWindows(kernel: Int32) throws {
         var random = SplitMix64(seed: 0x11D0_0064)
         let input = Self.textWithJoints(&random, atLeast: 400, textUpTo: 70) + Self.text(5)
         let expected = Self.relaxed(input)
         for limit in stride(from: 0, through: expected.count + 2, by: 3) {
-            let streamed = try Self.run([input[...]], limit: limit, vector: vector)
+            let streamed = try Self.run([input[...]], limit: limit, kernel: kernel)
             #expect(Self.firstDifference(streamed.output, Array(expected.prefix(limit))) == nil, "l=\(limit)")
             #expect(streamed.length == expected.count, "l=\(limit)")
         }
@@ -164,7 +163,7 @@ import Testing
     /// Random bytes, mostly SP, HTAB, CR and LF: runs of every length that start and end at every lane, several
     /// runs in a window, CR LF across a window's edge, windows that are all white space.
     @Test(arguments: kernels)
-    func denseWhiteSpace(vector: Bool) throws {
+    func denseWhiteSpace(kernel: Int32) throws {
         var random = SplitMix64(seed: 0xD3_5E_0A_C3)
         let alphabet: [UInt8] = [ASCII.space, ASCII.space, ASCII.space, ASCII.tab, ASCII.cr, ASCII.lf, 0x61, 0x62]
         for round in 0..<400 {
@@ -172,7 +171,7 @@ import Testing
             let input = [0x78] + (0..<count).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
                 + [0x7A]
             let expected = Self.relaxed(input)
-            let streamed = try Self.run([input[...]], vector: vector)
+            let streamed = try Self.run([input[...]], kernel: kernel)
             #expect(Self.firstDifference(streamed.output, expected) == nil, "round \(round)")
             #expect(streamed.length == expected.count, "round \(round)")
         }

@@ -7,22 +7,33 @@
 /// Vector kernels for DKIMCore's byte loops, chosen at run time by what the CPU offers. Each kernel has a portable
 /// Swift implementation in DKIMCore that gives the same output; a kernel only makes it faster.
 
-/// Whether this CPU (and the operating system) can run `cdkim_relaxed_body_windows`: x86-64 with AVX-512 BW and
-/// VBMI2 (byte compression), BMI1 and BMI2, and the AVX-512 register state enabled. 0 elsewhere.
-int cdkim_relaxed_body_windows_available(void);
+/// The relaxed body kernels, best last; `cdkim_relaxed_body_kernel()` returns the best one this CPU runs.
+enum {
+    /// None: the CPU is not x86-64, or lacks what the kernels below need.
+    CDKIM_RELAXED_BODY_NONE = 0,
+    /// AVX2 for the masks, BMI2 `pext` packing eight bytes at a time (Intel since Haswell, AMD since Zen 3; AMD
+    /// before Zen 3 runs `pext` in microcode, so it gets none).
+    CDKIM_RELAXED_BODY_AVX2 = 1,
+    /// AVX-512 BW masks and VBMI2 byte compression of a whole window (Intel since Ice Lake, AMD since Zen 4).
+    CDKIM_RELAXED_BODY_AVX512 = 2,
+};
 
-/// Relaxed body canonicalization (RFC 6376 §3.4.4) of a stretch inside a line, 64 input bytes per step.
+/// The best relaxed body kernel this CPU and operating system run (the register state enabled); detected with
+/// CPUID and XGETBV on every call, so callers keep the answer.
+int cdkim_relaxed_body_kernel(void);
+
+/// Relaxed body canonicalization (RFC 6376 §3.4.4) of a stretch inside a line, 64 input bytes per step, with the
+/// kernel `kernel` (at most what `cdkim_relaxed_body_kernel()` returned; NONE does nothing).
 ///
 /// The caller guarantees: `input[index - 1]` is readable, and when it is SP or HTAB, the SP written for its run is
 /// the last byte at `output[*used - 1]` (the run's first byte; a run before CR LF takes it back); `input[end - 1]`
 /// is neither SP, HTAB, CR nor LF (so every WSP run in the stretch ends before `end`); no line in the stretch is
-/// trailing. Each step reads `input[index ..< index + 65]` and writes 64 bytes at `output + *used`, of which the
-/// canonical ones count; `*used` may first go back by one (the SP taken back).
+/// trailing. Each step reads `input[index ..< index + 65]` and writes up to 64 bytes at `output + *used`, of which
+/// the canonical ones count; `*used` may first go back by one (the SP taken back).
 ///
 /// Steps while `index + 65 <= end` and `capacity - *used >= 64`. Returns the new `index` and sets `*used` to the
-/// end of the canonical octets written; the guarantee about `input[index - 1]` holds again on return. Call it only
-/// where `cdkim_relaxed_body_windows_available()` returned 1.
-size_t cdkim_relaxed_body_windows(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *used,
-                                  size_t capacity);
+/// end of the canonical octets written; the guarantee about `input[index - 1]` holds again on return.
+size_t cdkim_relaxed_body_windows(int kernel, const uint8_t *input, size_t index, size_t end, uint8_t *output,
+                                  size_t *used, size_t capacity);
 
 #endif

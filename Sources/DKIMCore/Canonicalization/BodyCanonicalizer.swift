@@ -13,7 +13,7 @@ import Darwin
 /// ``Canonicalization/canonicalizeBody(_:_:limit:)`` runs it over a single chunk. Output is gathered in an
 /// internal 64 KiB buffer and written to the sink in large blocks, so a hash sink sees few, big updates; with
 /// `simple`, a run of 16 KiB or more goes to the sink in place, without a copy (`relaxed` copies text through the
-/// buffer 64 bytes at a time, making its changes on the way, with AVX-512 vector code where the CPU has it). Pass the
+/// buffer 64 bytes at a time, making its changes on the way, with AVX-512 or AVX2 code where the CPU has it). Pass the
 /// same sink to every call: buffered bytes reach the sink on a later call or at ``finish(into:)``.
 ///
 /// Trailing empty lines and trailing white space are held as counts, never as bytes, until a later non-empty
@@ -61,16 +61,28 @@ public struct BodyCanonicalizer: Sendable {
     private var inLine = false
     private var buffer: [UInt8]
     private var buffered = 0
-    /// relaxed: whether ``relaxedBlocks(_:from:to:vector:_:_:)`` hands whole windows to the vector kernel.
-    private let vectorKernel: Bool
+    /// relaxed: the vector kernel ``relaxedBlocks(_:from:to:kernel:_:_:)`` hands whole windows to
+    /// (`CDKIM_RELAXED_BODY_NONE`: the Swift windows only).
+    private let kernel: Int32
 
-    /// Whether relaxed canonicalization runs its vector kernel on this CPU (x86-64 with AVX-512 BW and VBMI2, and
-    /// BMI2); detected once per process.
+    /// The best vector kernel of relaxed canonicalization this CPU runs (CDKIMSIMD), detected once.
+    static let bestKernel = Int32(cdkim_relaxed_body_kernel())
+
+    /// Whether relaxed canonicalization runs a vector kernel on this CPU (x86-64 with AVX-512 BW and VBMI2, or with
+    /// AVX2 and a fast BMI2); detected once per process.
     ///
-    /// Output is the same either way: without the kernel, portable Swift code does the same work, more slowly
-    /// (about four times on text with a change every hundred bytes). Benchmarks report it so that figures from
-    /// different machines can be compared.
-    public static let vectorKernelAvailable = cdkim_relaxed_body_windows_available() != 0
+    /// Output is the same either way: without a kernel, portable Swift code does the same work, more slowly
+    /// (on text with a change every hundred bytes, about four times slower than the AVX-512 kernel and twice the
+    /// AVX2 one's time). Benchmarks report it so that figures from different machines can be compared.
+    public static let vectorKernelAvailable = bestKernel != Int32(CDKIM_RELAXED_BODY_NONE)
+
+    /// The name of the vector kernel relaxed canonicalization runs on this CPU ("AVX-512" or "AVX2"), or nil when
+    /// it runs in Swift only (see ``vectorKernelAvailable``).
+    public static let vectorKernelName: String? = switch bestKernel {
+    case Int32(CDKIM_RELAXED_BODY_AVX512): "AVX-512"
+    case Int32(CDKIM_RELAXED_BODY_AVX2): "AVX2"
+    default: nil
+    }
 
     /// Creates a canonicalizer at the start of a body.
     /// - Parameters:
@@ -83,11 +95,12 @@ public struct BodyCanonicalizer: Sendable {
     /// Creates a canonicalizer whose output buffer is at most `bufferCapacity` octets (at least 64).
     ///
     /// A one-shot caller that knows the body is small saves allocating 64 KiB per message; any
-    /// capacity gives the same output, only the size of the writes to the sink changes. `vectorKernel: false`
-    /// keeps relaxed canonicalization in Swift even where the vector kernel runs (the tests compare both).
-    init(_ algorithm: CanonicalizationAlgorithm, limit: Int?, bufferCapacity: Int?, vectorKernel: Bool = true) {
+    /// capacity gives the same output, only the size of the writes to the sink changes. `kernel` picks the vector
+    /// kernel of relaxed canonicalization (the tests compare each with the Swift windows): nil for the best this
+    /// CPU runs, `CDKIM_RELAXED_BODY_NONE` for the Swift windows only; one the CPU lacks counts as the best.
+    init(_ algorithm: CanonicalizationAlgorithm, limit: Int?, bufferCapacity: Int?, kernel: Int32? = nil) {
         self.algorithm = algorithm
-        self.vectorKernel = vectorKernel && BodyCanonicalizer.vectorKernelAvailable
+        self.kernel = min(kernel ?? BodyCanonicalizer.bestKernel, BodyCanonicalizer.bestKernel)
         self.limit = limit.map { max(0, $0) }
         let capacity = min(BodyCanonicalizer.bufferSize, max(64, bufferCapacity ?? BodyCanonicalizer.bufferSize))
         // Not cleared: only bytes written by ``Output`` are ever read back.
@@ -525,7 +538,7 @@ public struct BodyCanonicalizer: Sendable {
     private mutating func processRelaxed<Sink: ByteSink>(_ input: UnsafeRawPointer, _ count: Int,
                                                          _ output: inout Output, _ sink: inout Sink) {
         // The end of the chunk's last byte that is not SP, HTAB, CR or LF: up to there no line can be trailing
-        // and no WSP run can be cut, which ``relaxedBlocks(_:from:to:vector:_:_:)`` relies on. Found once per
+        // and no WSP run can be cut, which ``relaxedBlocks(_:from:to:kernel:_:_:)`` relies on. Found once per
         // chunk.
         var contentEnd = count
         while contentEnd > 0 {
@@ -569,7 +582,7 @@ public struct BodyCanonicalizer: Sendable {
             if contentEnd - index >= BodyCanonicalizer.blockRegionMinimum, output.capacity >= 64,
                output.limit - output.total >= contentEnd - index {
                 // The whole stretch fits under `l=` (each input byte gives at most one output byte).
-                BodyCanonicalizer.relaxedBlocks(input, from: index, to: contentEnd, vector: vectorKernel,
+                BodyCanonicalizer.relaxedBlocks(input, from: index, to: contentEnd, kernel: kernel,
                                                 &output, &sink)
                 index = contentEnd
                 continue
@@ -578,7 +591,7 @@ public struct BodyCanonicalizer: Sendable {
         }
     }
 
-    /// The shortest stretch worth the setup of ``relaxedBlocks(_:from:to:vector:_:_:)``.
+    /// The shortest stretch worth the setup of ``relaxedBlocks(_:from:to:kernel:_:_:)``.
     private static let blockRegionMinimum = 48
 
     /// Canonicalizes `[start, end)`, where `input[start]` is content inside a line (the state is "in a line, no
@@ -606,15 +619,16 @@ public struct BodyCanonicalizer: Sendable {
     /// (`base[used - 1]`) and the rest of the run is dropped or takes that SP back. Flushing keeps that last byte
     /// in the buffer, so a CR LF can still take it back.
     ///
-    /// Where the CPU has AVX-512 VBMI2 and `vector` is set, the C kernel `cdkim_relaxed_body_windows` (CDKIMSIMD)
-    /// does the windows first: the same rules on 64 lanes at once with no branch per change (bit masks for the
-    /// runs, one byte compression per window), about four times faster on text with a change every hundred
-    /// bytes; these Swift windows then take the last bytes, and every byte on other CPUs.
+    /// Where the CPU has AVX-512 VBMI2 or AVX2 with a fast BMI2, the C kernel `cdkim_relaxed_body_windows`
+    /// (CDKIMSIMD) does the windows first: the same rules on 64 lanes at once with no branch per change (bit masks
+    /// for the runs; the kept bytes packed by one byte compression per window, or by `pext` eight at a time), about
+    /// four (AVX-512) or 1.6 (AVX2) times faster on text with a change every hundred bytes; these Swift windows then
+    /// take the last bytes, and every byte on other CPUs.
     ///
     /// The caller checks that `end - start` octets fit under the limit (each input byte gives at most one output
     /// byte) and that the buffer holds at least 64.
     private static func relaxedBlocks<Sink: ByteSink>(_ input: UnsafeRawPointer, from start: Int, to end: Int,
-                                                      vector: Bool, _ output: inout Output, _ sink: inout Sink) {
+                                                      kernel: Int32, _ output: inout Output, _ sink: inout Sink) {
         typealias Block = SIMD16<UInt8>
         let width = Block.scalarCount
         let window = 4 &* width
@@ -633,7 +647,7 @@ public struct BodyCanonicalizer: Sendable {
         produced &-= used
         used &+= 1
         var index = start &+ 1
-        if vector, capacity >= 2 &* window {
+        if kernel != Int32(CDKIM_RELAXED_BODY_NONE), capacity >= 2 &* window {
             // The vector kernel takes whole 64-byte windows while 64 bytes of room are left; it keeps the invariant
             // below (a run going on past its last window has its SP at `base[used - 1]`), so where it stops, near
             // `end`, the Swift windows go on.
@@ -645,7 +659,7 @@ public struct BodyCanonicalizer: Sendable {
                     used = flushKeepingLast(base, used, &sink)
                 }
                 let before = index
-                index = cdkim_relaxed_body_windows(bytes, index, end, target, &used, capacity)
+                index = cdkim_relaxed_body_windows(kernel, bytes, index, end, target, &used, capacity)
                 if index == before { break }
             }
         }
@@ -846,7 +860,7 @@ public struct BodyCanonicalizer: Sendable {
         words[0] != 0 ? words[0].trailingZeroBitCount &>> 3 : 8 &+ words[1].trailingZeroBitCount &>> 3
     }
 
-    /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:vector:_:_:)``, as two words of byte masks.
+    /// The lanes of one 16-byte block for ``relaxedBlocks(_:from:to:kernel:_:_:)``, as two words of byte masks.
     ///
     /// The masks are combined as words, not as vector masks: that keeps the compiler from re-deriving each
     /// combined mask from its low bits before the test (four extra vector instructions per block).
