@@ -56,6 +56,12 @@ static inline uint64_t dropped_lanes(uint64_t wsp, uint64_t crlf, uint64_t carry
     return (wsp & after) | ((ends & crlf) - trailingStarts);
 }
 
+/// 1 when the byte before the window at `index` is SP or HTAB (its run goes on into the window), else 0.
+static inline uint64_t wsp_before(const uint8_t *input, size_t index) {
+    const uint8_t before = input[index - 1];
+    return (before == 0x20 || before == 0x09) ? 1 : 0;
+}
+
 /// One 64-byte window per step with a fixed stride (no step waits for the one before it, except for one bit:
 /// whether the window before ended inside a WSP run); the kept lanes are packed with one byte compression.
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,bmi2,popcnt")))
@@ -66,8 +72,7 @@ static size_t relaxed_windows_avx512(const uint8_t *input, size_t index, size_t 
     const __m512i cr = _mm512_set1_epi8(0x0D);
     const __m512i lf = _mm512_set1_epi8(0x0A);
     size_t written = *used;
-    const uint8_t before = input[index - 1];
-    uint64_t carry = (before == 0x20 || before == 0x09) ? 1 : 0;
+    uint64_t carry = wsp_before(input, index);
     while (end - index >= 65 && capacity - written >= 64) {
         const __m512i current = _mm512_loadu_si512((const void *)(input + index));
         const __m512i next = _mm512_loadu_si512((const void *)(input + index + 1));
@@ -114,8 +119,7 @@ static size_t relaxed_windows_avx2(const uint8_t *input, size_t index, size_t en
     const __m256i cr = _mm256_set1_epi8(0x0D);
     const __m256i lf = _mm256_set1_epi8(0x0A);
     size_t written = *used;
-    const uint8_t before = input[index - 1];
-    uint64_t carry = (before == 0x20 || before == 0x09) ? 1 : 0;
+    uint64_t carry = wsp_before(input, index);
     while (end - index >= 65 && capacity - written >= 64) {
         const __m256i low = _mm256_loadu_si256((const __m256i *)(input + index));
         const __m256i high = _mm256_loadu_si256((const __m256i *)(input + index + 32));

@@ -91,20 +91,20 @@ public struct DKIMSignature: Sendable, Equatable {
         var vTag, aTag, bTag, bhTag, c, dTag, hTag, i, l, q, sTag, t, x, z: TagList.Tag?
         for tag in tags.tags {
             switch tag.nameKey {
-            case TagKey.v: vTag = tag
-            case TagKey.a: aTag = tag
-            case TagKey.b: bTag = tag
-            case TagKey.bh: bhTag = tag
-            case TagKey.c: c = tag
-            case TagKey.d: dTag = tag
-            case TagKey.h: hTag = tag
-            case TagKey.i: i = tag
-            case TagKey.l: l = tag
-            case TagKey.q: q = tag
-            case TagKey.s: sTag = tag
-            case TagKey.t: t = tag
-            case TagKey.x: x = tag
-            case TagKey.z: z = tag
+            case TagList.Key.v: vTag = tag
+            case TagList.Key.a: aTag = tag
+            case TagList.Key.b: bTag = tag
+            case TagList.Key.bh: bhTag = tag
+            case TagList.Key.c: c = tag
+            case TagList.Key.d: dTag = tag
+            case TagList.Key.h: hTag = tag
+            case TagList.Key.i: i = tag
+            case TagList.Key.l: l = tag
+            case TagList.Key.q: q = tag
+            case TagList.Key.s: sTag = tag
+            case TagList.Key.t: t = tag
+            case TagList.Key.x: x = tag
+            case TagList.Key.z: z = tag
             default: break
             }
         }
@@ -326,25 +326,6 @@ public struct DKIMSignature: Sendable, Equatable {
 // MARK: - Value parsers
 
 extension DKIMSignature {
-    /// The packed names (``TagList/nameKey(_:)``: the bytes from the low end, the length in the top byte) of the tags
-    /// RFC 6376 §3.5 defines for a signature, written out so a switch compares constants.
-    enum TagKey {
-        static let v: UInt64 = 1 << 56 | 0x76
-        static let a: UInt64 = 1 << 56 | 0x61
-        static let b: UInt64 = 1 << 56 | 0x62
-        static let bh: UInt64 = 2 << 56 | 0x68_62
-        static let c: UInt64 = 1 << 56 | 0x63
-        static let d: UInt64 = 1 << 56 | 0x64
-        static let h: UInt64 = 1 << 56 | 0x68
-        static let i: UInt64 = 1 << 56 | 0x69
-        static let l: UInt64 = 1 << 56 | 0x6C
-        static let q: UInt64 = 1 << 56 | 0x71
-        static let s: UInt64 = 1 << 56 | 0x73
-        static let t: UInt64 = 1 << 56 | 0x74
-        static let x: UInt64 = 1 << 56 | 0x78
-        static let z: UInt64 = 1 << 56 | 0x7A
-    }
-
     static let fieldPrefix: [UInt8] = Array((fieldName + ":").utf8)
 
     static func malformed(_ reason: String) -> DKIMError { DKIMError(.malformedSignature, reason) }

@@ -181,27 +181,49 @@ public struct TagList: Sendable, Equatable {
         return try skipFWS(input, from: start)
     }
 
-    /// The names RFC 6376 defines for signature (§3.5) and key record (§3.6.1) tags, by packed name
-    /// (``nameKey(_:)``): string literals, so a parse makes no String for them.
+    /// The packed names (``nameKey(_:)``: the bytes from the low end, the length in the top byte) of the tags
+    /// RFC 6376 defines for signatures (§3.5) and key records (§3.6.1), written out so a switch compares
+    /// constants.
+    enum Key {
+        static let a: UInt64 = 1 << 56 | 0x61
+        static let b: UInt64 = 1 << 56 | 0x62
+        static let bh: UInt64 = 2 << 56 | 0x68_62
+        static let c: UInt64 = 1 << 56 | 0x63
+        static let d: UInt64 = 1 << 56 | 0x64
+        static let h: UInt64 = 1 << 56 | 0x68
+        static let i: UInt64 = 1 << 56 | 0x69
+        static let k: UInt64 = 1 << 56 | 0x6B
+        static let l: UInt64 = 1 << 56 | 0x6C
+        static let n: UInt64 = 1 << 56 | 0x6E
+        static let p: UInt64 = 1 << 56 | 0x70
+        static let q: UInt64 = 1 << 56 | 0x71
+        static let s: UInt64 = 1 << 56 | 0x73
+        static let t: UInt64 = 1 << 56 | 0x74
+        static let v: UInt64 = 1 << 56 | 0x76
+        static let x: UInt64 = 1 << 56 | 0x78
+        static let z: UInt64 = 1 << 56 | 0x7A
+    }
+
+    /// The defined tag names (``Key``) as string literals, by packed name, so a parse makes no String for them.
     static func definedName(_ key: UInt64) -> String? {
         switch key {
-        case 1 << 56 | 0x61: "a"
-        case 1 << 56 | 0x62: "b"
-        case 2 << 56 | 0x68_62: "bh"
-        case 1 << 56 | 0x63: "c"
-        case 1 << 56 | 0x64: "d"
-        case 1 << 56 | 0x68: "h"
-        case 1 << 56 | 0x69: "i"
-        case 1 << 56 | 0x6B: "k"
-        case 1 << 56 | 0x6C: "l"
-        case 1 << 56 | 0x6E: "n"
-        case 1 << 56 | 0x70: "p"
-        case 1 << 56 | 0x71: "q"
-        case 1 << 56 | 0x73: "s"
-        case 1 << 56 | 0x74: "t"
-        case 1 << 56 | 0x76: "v"
-        case 1 << 56 | 0x78: "x"
-        case 1 << 56 | 0x7A: "z"
+        case Key.a: "a"
+        case Key.b: "b"
+        case Key.bh: "bh"
+        case Key.c: "c"
+        case Key.d: "d"
+        case Key.h: "h"
+        case Key.i: "i"
+        case Key.k: "k"
+        case Key.l: "l"
+        case Key.n: "n"
+        case Key.p: "p"
+        case Key.q: "q"
+        case Key.s: "s"
+        case Key.t: "t"
+        case Key.v: "v"
+        case Key.x: "x"
+        case Key.z: "z"
         default: nil
         }
     }
