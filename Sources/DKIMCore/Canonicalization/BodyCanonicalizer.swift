@@ -72,8 +72,8 @@ public struct BodyCanonicalizer: Sendable {
     /// AVX2 and a fast BMI2); detected once per process.
     ///
     /// Output is the same either way: without a kernel, portable Swift code does the same work, more slowly
-    /// (on text with a change every hundred bytes, about four times slower than the AVX-512 kernel and twice the
-    /// AVX2 one's time). Benchmarks report it so that figures from different machines can be compared.
+    /// (on text with a change every hundred bytes, in about four times the AVX-512 kernel's time and 1.6 times the
+    /// AVX2 one's). Benchmarks report it so that figures from different machines can be compared.
     public static let vectorKernelAvailable = bestKernel != Int32(CDKIM_RELAXED_BODY_NONE)
 
     /// The name of the vector kernel relaxed canonicalization runs on this CPU ("AVX-512" or "AVX2"), or nil when
