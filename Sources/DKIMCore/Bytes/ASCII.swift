@@ -61,7 +61,7 @@ package enum ASCII {
         (b >= upperA && b <= upperZ) ? b | 0x20 : b
     }
     /// Whether `bytes` spell `lowercase` (given in lowercase) ignoring ASCII case only, without making a String.
-    package static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
+    package static func equalsIgnoringCase(_ bytes: some Collection<UInt8>, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
         let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
         return zip(bytes, expected).allSatisfy { lowercased($0) == $1 }

@@ -414,7 +414,6 @@ extension DKIMSignature {
         // Sized once: growing the array one doubling at a time was six allocations for a usual h= list.
         var items: [String] = []
         var found = false
-        let expected = UnsafeBufferPointer(start: target.utf8Start, count: target.utf8CodeUnitCount)
         // Through a buffer pointer, each item in one forward scan: FWS, a run of field-name characters, FWS, then
         // a colon or the end. Anything else is an invalid item, whose bounds are then found for the message.
         let failure: (item: Range<Int>, empty: Bool)? = value.withUnsafeBufferPointer { bytes in
@@ -439,14 +438,7 @@ extension DKIMSignature {
                 }
                 guard first < last else { return (first..<last, true) }
                 let item = UnsafeBufferPointer(rebasing: bytes[first..<last])
-                if !found, item.count == expected.count {
-                    var same = true
-                    for offset in 0..<item.count where ASCII.lowercased(item[offset]) != expected[offset] {
-                        same = false
-                        break
-                    }
-                    found = same
-                }
+                if !found, ASCII.equalsIgnoringCase(item, target) { found = true }
                 items.append(String(decoding: item, as: UTF8.self))
                 if index == count { return nil }
                 index &+= 1  // the colon

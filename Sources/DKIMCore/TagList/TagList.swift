@@ -91,15 +91,10 @@ public struct TagList: Sendable, Equatable {
             guard ASCII.isAlpha(input[position]) else {
                 throw fail("expected a tag name at offset \(position - input.startIndex), found \(Self.describe(input[position]))")
             }
-            // The name is packed as it is read (the rules of nameKey(_:)), rather than read a second time.
-            var packed: UInt64 = 0
-            var length: UInt64 = 0
             while position < end, ASCII.isAlnum(input[position]) || input[position] == ASCII.underscore {
-                if length < 7 { packed |= UInt64(input[position]) << (length &* 8) }
-                length &+= 1
                 position += 1
             }
-            let key = length <= 7 ? packed | length << 56 : 0
+            let key = Self.nameKey(input[nameStart..<position])
             let name = Self.definedName(key) ?? String(decoding: input[nameStart..<position], as: UTF8.self)
             position = try Self.skipOptionalFWS(input, from: position)
             guard position < end, input[position] == ASCII.equals else {
