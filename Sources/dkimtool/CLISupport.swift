@@ -1,6 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import DKIMCore
-import Foundation
+// JSONEncoder only. Not Foundation: loading it (and the ICU data it links) at every start cost a batch of
+// small messages its second core's speed-up (docs/performance.md, "Seventh pass").
+import FoundationEssentials
 
 /// Exit codes from sysexits(3), as ARCHITECTURE.md §5 fixes them. Usage errors (64) come from `ValidationError`.
 enum SysExit {
@@ -23,15 +28,30 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// Results to stdout, diagnostics to stderr.
 enum Console {
     static func out(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        write(line + "\n", to: STDOUT_FILENO)
     }
 
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("dkimtool: error: \(message)\n".utf8))
+        write("dkimtool: error: \(message)\n", to: STDERR_FILENO)
     }
 
     static func warning(_ message: String) {
-        FileHandle.standardError.write(Data("dkimtool: warning: \(message)\n".utf8))
+        write("dkimtool: warning: \(message)\n", to: STDERR_FILENO)
+    }
+
+    /// Writes all of `text` with one `write(2)` where the descriptor takes it, unbuffered, so lines from the
+    /// parts of a batch never interleave. A failed write (a closed pipe) is dropped: there is nowhere to report it.
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
     }
 
     /// Prints `message` as an error and returns the exit code to throw.
@@ -97,9 +117,10 @@ enum InputFile {
     static func privateKey(at path: String) throws -> DKIMPrivateKey {
         let bytes: [UInt8]
         do {
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw Console.fail("cannot read \(path): \(error.localizedDescription)", SysExit.inputMissing)
+            // "./-", not standard input: a key file named "-" is a file.
+            bytes = try MessageReader.readAll(path == "-" ? "./-" : path)
+        } catch let error as FileIOError {
+            throw Console.fail(error.description, SysExit.inputMissing)
         }
         guard bytes.count <= maximumKeyFileBytes else {
             throw Console.fail("\(path) is too large to be a private key", SysExit.malformedInput)
@@ -162,9 +183,8 @@ enum OutputFile {
     }
 
     private static func writeReplacing(_ contents: [UInt8], to path: String, mode: mode_t) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        var template = Array(((directory.isEmpty ? "." : directory) + "/.\(name).XXXXXX").utf8CString)
+        let (directory, name) = MailStore.split(path)
+        var template = Array((directory + "/.\(name).XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }
             return mkstemp(base)

@@ -1,6 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import DKIMCore
-import Foundation
 
 /// `dkimtool keygen`: a new key pair, its private key file and the DNS record to publish (ARCHITECTURE.md §5).
 struct KeygenCommand: ParsableCommand {
@@ -58,8 +60,8 @@ struct KeygenCommand: ParsableCommand {
     func run() throws {
         let domain = DNSName.normalized(self.domain)
         let bits = self.bits ?? DKIMKeySize.recommendedRSABits
-        let privatePath = (outputDirectory as NSString).appendingPathComponent("\(selector).private")
-        let recordPath = (outputDirectory as NSString).appendingPathComponent("\(selector).txt")
+        let privatePath = MailStore.join(outputDirectory, "\(selector).private")
+        let recordPath = MailStore.join(outputDirectory, "\(selector).txt")
 
         // A missing output directory is created private (0700): it is about to hold a private key.
         if !OutputFile.exists(outputDirectory) {

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Foundation
 
 /// Where one message came from: its file, and for a message of an mbox its number and the byte offset of its
 /// `From ` line in that file. The identity is stable: the same store read twice gives the same identities.
@@ -95,14 +94,57 @@ enum MailStore {
         }
     }
 
-    /// The entries of `directory` in byte order of their names, so a listing always comes out the same.
+    /// One name in a directory and the type `readdir(3)` gives it (`DT_UNKNOWN` where the file system does not
+    /// say, so the caller must then `stat` it).
+    struct Entry {
+        let name: String
+        let type: UInt8
+    }
+
+    /// The entries of `directory` but `.` and `..`, in byte order of their names, so a listing always comes out
+    /// the same.
+    static func sortedEntries(in directory: String) throws -> [Entry] {
+        guard let stream = opendir(directory) else { throw FileIOError.input(directory) }
+        defer { closedir(stream) }
+        var entries: [Entry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw FileIOError.input(directory) }
+                break
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            entries.append(Entry(name: name, type: entry.pointee.d_type))
+        }
+        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return entries
+    }
+
+    /// The names of ``sortedEntries(in:)``.
     static func sortedNames(in directory: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory)
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        try sortedEntries(in: directory).map(\.name)
     }
 
     static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        if directory.isEmpty { return name }
+        return directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// The directory (`.` when the path has none) and the last name of `path`, as dirname(1) and basename(1)
+    /// split it: slashes at the end of either part are dropped.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        var bytes = Array(path.utf8)
+        while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else {
+            return (".", String(decoding: bytes, as: UTF8.self))
+        }
+        let name = String(decoding: bytes[(slash + 1)...], as: UTF8.self)
+        var directory = bytes[..<slash]
+        while directory.last == UInt8(ascii: "/") { directory.removeLast() }
+        return (directory.isEmpty ? "/" : String(decoding: directory, as: UTF8.self), name)
     }
 
     static func isDirectory(_ path: String, followLinks: Bool) -> Bool {

@@ -1,6 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import DKIMCore
-import Foundation
 
 /// `dkimtool record`: parse and lint a key record, or derive the record for a private key (ARCHITECTURE.md §5).
 struct RecordCommand: ParsableCommand {
@@ -83,7 +85,7 @@ struct RecordCommand: ParsableCommand {
     /// The value argument, or standard input for `-` (one trailing line break removed).
     private func valueBytes() throws -> [UInt8] {
         guard value == "-" else { return Array((value ?? "").utf8) }
-        var bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        var bytes = try MessageReader.readAll("-")
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         return bytes

@@ -146,7 +146,7 @@ struct SignJob: Sendable {
     nonisolated func run(_ index: Int) async -> Result<Void, any Error> {
         let input = inputs[index]
         return Result {
-            let destination = outputDir.map { $0 + "/" + Self.baseName(input) } ?? output
+            let destination = outputDir.map { MailStore.join($0, MailStore.split(input).name) } ?? output
             try MessageSigning.sign(input: input, output: destination, overwrite: overwrite, with: signer)
         }
     }
@@ -166,25 +166,27 @@ struct SignJob: Sendable {
                 throw Console.fail("\(argument) is a directory; signing the files in it needs --output-dir.",
                                    SysExit.usage)
             }
-            let names: [String]
+            let entries: [MailStore.Entry]
             do {
-                names = try MailStore.sortedNames(in: argument)
+                entries = try MailStore.sortedEntries(in: argument)
             } catch {
                 throw Console.fail("cannot read directory \(argument)", SysExit.inputMissing)
             }
             let before = inputs.count
-            for name in names where !name.hasPrefix(".") {
-                let path = MailStore.join(argument, name)
-                var entry = stat()
-                if stat(path, &entry) == 0, (entry.st_mode & S_IFMT) == S_IFREG { inputs.append(path) }
+            for entry in entries where !entry.name.hasPrefix(".") {
+                let path = MailStore.join(argument, entry.name)
+                // The listing's type spares a stat per file (the serial start of a batch); links and unknown
+                // types are followed with stat, as before.
+                if entry.type == UInt8(DT_REG) {
+                    inputs.append(path)
+                } else if entry.type == UInt8(DT_LNK) || entry.type == UInt8(DT_UNKNOWN) {
+                    var status = stat()
+                    if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG { inputs.append(path) }
+                }
             }
             if inputs.count == before { Console.warning("\(argument) holds no files to sign.") }
         }
         return inputs
-    }
-
-    static func baseName(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
     }
 }
 

@@ -70,6 +70,47 @@ import Testing
 
     // MARK: - directories and Maildir
 
+    // MARK: - Paths (the rules of POSIX dirname(1) and basename(1))
+
+    @Test(arguments: [
+        ("keys/mail.private", "keys", "mail.private"),
+        ("mail.private", ".", "mail.private"),
+        ("/mail.private", "/", "mail.private"),
+        ("/a/b/c.eml", "/a/b", "c.eml"),
+        ("out/dir/", "out", "dir"),
+        ("a//b", "a", "b"),
+        ("//x", "/", "x"),
+    ])
+    func splitsAPathIntoDirectoryAndName(path: String, directory: String, name: String) {
+        let parts = MailStore.split(path)
+        #expect(parts.directory == directory)
+        #expect(parts.name == name)
+    }
+
+    @Test func joinsWithOneSlashAndKeepsARelativeName() {
+        #expect(MailStore.join("keys", "mail.txt") == "keys/mail.txt")
+        #expect(MailStore.join("keys/", "mail.txt") == "keys/mail.txt")
+        #expect(MailStore.join("", "mail.txt") == "mail.txt")
+        #expect(MailStore.join("/", "mail.txt") == "/mail.txt")
+    }
+
+    @Test func listsEveryEntryButDotAndDotDotInByteOrder() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dkim-list-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["b", "a", "B", ".hidden", "é"] {
+            #expect(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data()))
+        }
+        try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: false)
+        let entries = try MailStore.sortedEntries(in: directory)
+        #expect(entries.map(\.name) == [".hidden", "B", "a", "b", "sub", "é"])
+        let types = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.type) })
+        // ext4, tmpfs and most file systems fill d_type; DT_UNKNOWN is allowed, a wrong type is not.
+        #expect([UInt8(DT_REG), UInt8(DT_UNKNOWN)].contains(types["a"]))
+        #expect([UInt8(DT_DIR), UInt8(DT_UNKNOWN)].contains(types["sub"]))
+        #expect(throws: FileIOError.self) { try MailStore.sortedEntries(in: directory + "/missing") }
+    }
+
     @Test func walksDirectoriesInOrderAndMaildirFoldersOnly() throws {
         let root = try CLI.temporaryDirectory()
         let files = ["plain/b.eml", "plain/a.eml", "plain/.hidden", "plain/sub/c.eml",
