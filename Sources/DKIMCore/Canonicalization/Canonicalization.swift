@@ -117,7 +117,13 @@ extension Canonicalization {
 
     /// The most octets the canonical form of `field` can take: name, colon, every raw byte and a CRLF.
     static func canonicalHeaderBound(_ field: HeaderField) -> Int {
-        field.nameEnd + 1 + field.raw.count + 2
+        canonicalHeaderBound(nameLength: field.nameEnd, rawCount: field.raw.count)
+    }
+
+    /// ``canonicalHeaderBound(_:)`` of a field whose name has `nameLength` octets and which has `rawCount` in all.
+    @inline(__always)
+    static func canonicalHeaderBound(nameLength: Int, rawCount: Int) -> Int {
+        nameLength + 1 + rawCount + 2
     }
 
     /// Writes the canonical form of a field (RFC 6376 §3.4.1, §3.4.2), ending in CRLF, at `out`, leaving out the

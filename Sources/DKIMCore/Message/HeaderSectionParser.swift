@@ -11,6 +11,18 @@ import Darwin
 /// Strict and total: every line is either the start of a field (`name *WSP ":"`), or a fold (it starts with WSP
 /// and continues the field above, RFC 5322 §2.2.3 and `obs-FWS` §4.2). Anything else throws.
 enum HeaderSectionParser {
+    /// Where one field lies in the bytes the parser read: offsets in the parent array of the section slice.
+    struct Span: Sendable, Equatable {
+        /// The first byte of the name.
+        let start: Int
+        /// The end of the name (no white space before the colon).
+        let nameEnd: Int
+        /// The colon after the name.
+        let colon: Int
+        /// The end of the field: after its CRLF, or the end of the section for an unterminated last line.
+        let end: Int
+    }
+
     /// Parses `section`, which holds whole header lines and no empty line.
     /// - Parameters:
     ///   - section: the header bytes, each line ending in CRLF (the last one may lack it).
@@ -20,12 +32,24 @@ enum HeaderSectionParser {
     ///   when the section has more than `maximumFields` fields.
     static func parse(_ section: ArraySlice<UInt8>, firstLineNumber: Int,
                       maximumFields: Int = Int.max) throws -> [HeaderField] {
-        var fields: [HeaderField] = []
+        let spans = try spans(of: section, firstLineNumber: firstLineNumber, maximumFields: maximumFields)
+        return spans.map { span in
+            HeaderField(validatedRaw: Array(section[span.start..<span.end]), nameEnd: span.nameEnd - span.start,
+                        colonIndex: span.colon - span.start)
+        }
+    }
+
+    /// Parses `section` as ``parse(_:firstLineNumber:maximumFields:)`` does, with the same rules and errors, but
+    /// returns where each field lies instead of a copy of its bytes.
+    static func spans(of section: ArraySlice<UInt8>, firstLineNumber: Int,
+                      maximumFields: Int = Int.max) throws -> [Span] {
+        var fields: [Span] = []
         // A guess from the size (header lines average 40 to 80 octets), bounded so a hostile section cannot make
         // it large: one allocation for a usual header instead of one per doubling.
         fields.reserveCapacity(min(maximumFields, max(8, min(section.count / 40, 256))))
         // One pass through a buffer pointer, with offsets into it: the slice subscripts and the per-line
         // `withUnsafeBufferPointer` of the line search were a fifth of the cost of verifying a small message.
+        let offset = section.startIndex
         let failure: DKIMError? = section.withUnsafeBufferPointer { bytes in
             guard let base = bytes.baseAddress else { return nil }
             let end = bytes.count
@@ -37,9 +61,8 @@ enum HeaderSectionParser {
 
             func closeField(at fieldEnd: Int) {
                 guard fieldStart >= 0 else { return }
-                let raw = Array(UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]))
-                fields.append(HeaderField(validatedRaw: raw, nameEnd: nameEnd - fieldStart,
-                                          colonIndex: colon - fieldStart))
+                fields.append(Span(start: offset + fieldStart, nameEnd: offset + nameEnd, colon: offset + colon,
+                                   end: offset + fieldEnd))
             }
 
             while index < end {

@@ -25,23 +25,29 @@ public struct MessageParts: Sendable, Equatable {
     ///   CR or LF, or a field name has a byte outside printable US-ASCII; ``DKIMError/Code/limitExceeded`` when
     ///   the header section is over a bound.
     public init(parsing message: [UInt8], limits: DKIMLimits = .standard) throws {
+        let split = try Self.split(message, limits: limits)
+        headers = try HeaderSectionParser.parse(split.header, firstLineNumber: 1,
+                                                maximumFields: limits.maximumHeaderFields)
+        body = split.body
+        hasHeaderTerminator = split.hasHeaderTerminator
+    }
+
+    /// Finds the header section and the body of `message`, checking the header section's size bound.
+    ///
+    /// The header section is everything before the empty line, whose CRLF belongs to neither the last field nor
+    /// the body; without an empty line the whole message is header and the body is empty.
+    static func split(_ message: [UInt8], limits: DKIMLimits) throws
+        -> (header: ArraySlice<UInt8>, body: ArraySlice<UInt8>, hasHeaderTerminator: Bool) {
         let all = message[...]
         let maximum = limits.maximumHeaderSectionOctets
         // Look for the empty line only within the bound, so an oversized header costs no more than the bound.
         let window = all.prefix(maximum < Int.max - 2 ? maximum + 2 : maximum)
         if let emptyLine = HeaderSectionParser.emptyLineOffset(in: window, searchingFrom: window.startIndex) {
             guard emptyLine + 2 <= maximum else { throw Self.tooLarge(maximum) }
-            // The empty line's CRLF belongs to neither the last field nor the body.
-            headers = try HeaderSectionParser.parse(all[..<emptyLine], firstLineNumber: 1,
-                                                    maximumFields: limits.maximumHeaderFields)
-            body = all[(emptyLine + 2)...]
-            hasHeaderTerminator = true
-        } else {
-            guard all.count <= maximum else { throw Self.tooLarge(maximum) }
-            headers = try HeaderSectionParser.parse(all, firstLineNumber: 1, maximumFields: limits.maximumHeaderFields)
-            body = all[all.endIndex...]
-            hasHeaderTerminator = false
+            return (all[..<emptyLine], all[(emptyLine + 2)...], true)
         }
+        guard all.count <= maximum else { throw Self.tooLarge(maximum) }
+        return (all, all[all.endIndex...], false)
     }
 
     private static func tooLarge(_ maximum: Int) -> DKIMError {
