@@ -44,6 +44,51 @@ import Testing
         }
     }
 
+    /// The header is parsed in one pass that finds the empty line on the way; the model is the two steps it
+    /// replaced: find the first CRLF CRLF within the bound, check the bound, then parse the lines before it.
+    static func twoStepModel(_ message: [UInt8], _ limits: DKIMLimits) throws
+        -> (spans: [HeaderSectionParser.Span], body: ArraySlice<UInt8>, hasHeaderTerminator: Bool) {
+        let split = try MessageParts.split(message, limits: limits)
+        let spans = try HeaderSectionParser.spans(of: split.header, firstLineNumber: 1,
+                                                  maximumFields: limits.maximumHeaderFields)
+        return (spans, split.body, split.hasHeaderTerminator)
+    }
+
+    @Test func onePassSplitEqualsTheTwoStepModel() throws {
+        let texts = [
+            "A: 1\r\n\r\nbody\nwith bare LF\rand CR\r\n",
+            "A: 1\r\n \r\n\r\nbody",                  // a fold of white space only, then the empty line
+            "A: 1\r\n\tfold\r\nB: 2\r\n\r\n\r\n",
+            "\r\n\r\n", "\r\n", "A: 1\r\n\r", "A: 1\r\n\n\r\n", "A: 1\n\r\nB: 2\r\n\r\n",
+            "A: 1\r\nB\r\n\r\n", "A 1: x\r\n\r\n", "A : x\r\nB:\r\n\r\nC: y",
+        ]
+        var messages = try Self.messages + texts.map { Array($0.utf8) }
+        // Every prefix of a message with folds and repeats, so the empty line (or its absence) is everywhere.
+        let duplicates = try MessageVectors.bytes("messages/duplicates.eml")
+        messages += (0...duplicates.count).map { Array(duplicates[..<$0]) }
+        for message in messages {
+            for octets in [Int.max, message.count, 40, 38, 37, 36, 20, 2, 1, 0] {
+                for fieldCount in [Int.max, 3, 1] {
+                    var limits = DKIMLimits.standard
+                    limits.maximumHeaderSectionOctets = octets
+                    limits.maximumHeaderFields = fieldCount
+                    let model = Result { try Self.twoStepModel(message, limits) }
+                    let actual = Result { try MessageParts.spans(of: message, limits: limits) }
+                    switch (model, actual) {
+                    case let (.success(expected), .success(parsed)):
+                        #expect(parsed.spans == expected.spans, "\(message) \(octets) \(fieldCount)")
+                        #expect(parsed.body == expected.body && parsed.body.startIndex == expected.body.startIndex)
+                        #expect(parsed.hasHeaderTerminator == expected.hasHeaderTerminator)
+                    case let (.failure(expected as DKIMError), .failure(error as DKIMError)):
+                        #expect(error.code == expected.code && error.reason == expected.reason)
+                    default:
+                        Issue.record("\(message) \(octets) \(fieldCount): \(model) against \(actual)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: MessagePartsTests.malformed)
     func malformedHeadersFailTheSameWay(_ text: String) {
         let message = Array(text.utf8)

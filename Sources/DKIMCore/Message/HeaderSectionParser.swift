@@ -47,9 +47,32 @@ enum HeaderSectionParser {
         // A guess from the size (header lines average 40 to 80 octets), bounded so a hostile section cannot make
         // it large: one allocation for a usual header instead of one per doubling.
         fields.reserveCapacity(min(maximumFields, max(8, min(section.count / 40, 256))))
+        _ = try scan(section, firstLineNumber: firstLineNumber, maximumFields: maximumFields,
+                     stoppingAtEmptyLine: false, into: &fields)
+        return fields
+    }
+
+    /// Parses the header lines at the start of `message` up to its first empty line, in one pass: the lines are
+    /// read anyway, and an empty line is where the header section ends (RFC 5322 §2.1).
+    ///
+    /// The same fields as ``spans(of:firstLineNumber:maximumFields:)`` over the header section that
+    /// ``emptyLineOffset(in:searchingFrom:)`` finds, when every line before the empty line is well formed: then
+    /// each line ends in CRLF, so the first CRLF CRLF is a line's end followed by the empty line.
+    /// - Returns: the offset of the empty line's CRLF, or nil when the lines run to the end of `message`.
+    /// - Throws: as ``spans(of:firstLineNumber:maximumFields:)``, at the first fault before the empty line.
+    static func spans(upToEmptyLineOf message: ArraySlice<UInt8>, maximumFields: Int,
+                      into fields: inout [Span]) throws -> Int? {
+        try scan(message, firstLineNumber: 1, maximumFields: maximumFields, stoppingAtEmptyLine: true,
+                 into: &fields)
+    }
+
+    /// The line parser both entry points share; returns the offset of the empty line it stopped at, if any.
+    private static func scan(_ section: ArraySlice<UInt8>, firstLineNumber: Int, maximumFields: Int,
+                             stoppingAtEmptyLine: Bool, into fields: inout [Span]) throws -> Int? {
         // One pass through a buffer pointer, with offsets into it: the slice subscripts and the per-line
         // `withUnsafeBufferPointer` of the line search were a fifth of the cost of verifying a small message.
         let offset = section.startIndex
+        var emptyLine: Int?
         let failure: DKIMError? = section.withUnsafeBufferPointer { bytes in
             guard let base = bytes.baseAddress else { return nil }
             let end = bytes.count
@@ -80,6 +103,11 @@ enum HeaderSectionParser {
                         + "normalise line endings to CRLF first (RFC 6376 §5.3)")
                 }
                 if lineEnd == lineStart {
+                    if stoppingAtEmptyLine, next == lineStart + 2 {
+                        closeField(at: lineStart)
+                        emptyLine = offset + lineStart
+                        return nil
+                    }
                     return DKIMError(.malformedMessage, "line \(lineNumber) of the header is empty inside a field list")
                 }
                 if ASCII.isWSP(bytes[lineStart]) {
@@ -92,6 +120,25 @@ enum HeaderSectionParser {
                     closeField(at: lineStart)
                     guard fields.count < maximumFields else {
                         return DKIMError(.limitExceeded, "the header has more than \(maximumFields) fields")
+                    }
+                    // The usual line in one walk: field-name = 1*ftext (RFC 5322 §3.6.8), then the WSP that
+                    // obs-optional allows (§4.5.8), then the colon. Any other line gets the checks below, which
+                    // name its fault.
+                    var nameScan = lineStart
+                    while nameScan < lineEnd, ASCII.isFieldNameChar(bytes[nameScan]) {
+                        nameScan += 1
+                    }
+                    var colonScan = nameScan
+                    while colonScan < lineEnd, ASCII.isWSP(bytes[colonScan]) {
+                        colonScan += 1
+                    }
+                    if nameScan > lineStart, colonScan < lineEnd, bytes[colonScan] == ASCII.colon {
+                        fieldStart = lineStart
+                        nameEnd = nameScan
+                        colon = colonScan
+                        index = next
+                        lineNumber += 1
+                        continue
                     }
                     var colonAt = lineStart
                     while colonAt < lineEnd, bytes[colonAt] != ASCII.colon {
@@ -125,7 +172,7 @@ enum HeaderSectionParser {
             return nil
         }
         if let failure { throw failure }
-        return fields
+        return emptyLine
     }
 
     /// Finds where the header section ends: the offset of the empty line's CRLF, or nil when there is none.

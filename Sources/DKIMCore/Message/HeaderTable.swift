@@ -18,11 +18,10 @@ struct HeaderTable: Sendable {
     /// Splits a CRLF message into header fields and body, exactly as ``MessageParts/init(parsing:limits:)``.
     /// - Throws: as ``MessageParts/init(parsing:limits:)``.
     init(parsing message: [UInt8], limits: DKIMLimits) throws {
-        let split = try MessageParts.split(message, limits: limits)
-        spans = try HeaderSectionParser.spans(of: split.header, firstLineNumber: 1,
-                                              maximumFields: limits.maximumHeaderFields)
+        let parsed = try MessageParts.spans(of: message, limits: limits)
+        spans = parsed.spans
         bytes = message
-        body = split.body
+        body = parsed.body
     }
 
     /// A table over fields already parsed (a stream's), their bytes laid end to end; the body is empty.
