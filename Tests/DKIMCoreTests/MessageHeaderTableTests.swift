@@ -61,6 +61,7 @@ import Testing
             "A: 1\r\n\tfold\r\nB: 2\r\n\r\n\r\n",
             "\r\n\r\n", "\r\n", "A: 1\r\n\r", "A: 1\r\n\n\r\n", "A: 1\n\r\nB: 2\r\n\r\n",
             "A: 1\r\nB\r\n\r\n", "A 1: x\r\n\r\n", "A : x\r\nB:\r\n\r\nC: y",
+            "A: x\ny\rz\r\n\r\n", "A: x\r\rz\r\n\r\n", "A: x\rz", "A: x\nz", "A: no line break at all",
         ]
         var messages = try Self.messages + texts.map { Array($0.utf8) }
         // Every prefix of a message with folds and repeats, so the empty line (or its absence) is everywhere.

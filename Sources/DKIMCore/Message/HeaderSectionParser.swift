@@ -90,8 +90,7 @@ enum HeaderSectionParser {
 
             while index < end {
                 let lineStart = index
-                let lineEnd = ByteScan.first(of: ASCII.cr, ASCII.lf, ASCII.lf, in: UnsafeRawPointer(base),
-                                             from: index, end: end)
+                let lineEnd = firstLineBreak(in: base, from: index, end: end)
                 let next: Int
                 if lineEnd == end {
                     next = end
@@ -173,6 +172,23 @@ enum HeaderSectionParser {
         }
         if let failure { throw failure }
         return emptyLine
+    }
+
+    /// The offset of the first CR or LF in `[from, end)`, or `end` when there is none.
+    ///
+    /// Two `memchr` calls (vector code in the C library): the CR that should end the line, then any LF before it,
+    /// which is bare. A word-at-a-time search for either byte took twice the instructions on lines of 40 to 80
+    /// octets.
+    @inline(__always)
+    private static func firstLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var lineEnd = end
+        if let found = memchr(base + from, Int32(ASCII.cr), end - from) {
+            lineEnd = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        if lineEnd > from, let found = memchr(base + from, Int32(ASCII.lf), lineEnd - from) {
+            lineEnd = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        return lineEnd
     }
 
     /// Finds where the header section ends: the offset of the empty line's CRLF, or nil when there is none.
