@@ -143,6 +143,20 @@ import Testing
                                            signatureField: signature, blanking: nil, algorithm: .relaxed)
             #expect(digest == SHA256.hash(expected + Array("dkim-signature:v=1".utf8)))
         }
+        // A run of every length up to 24 ended by each kind of white space, so that the SP that ends or continues
+        // it falls on every position of an eight-byte word (a lone SP before a value byte stays; one before other
+        // white space, a fold or the end does not).
+        let tails = [" ", " \r\n\t", " \tx", "  x", " \r\n\tx", " x", " !", "\t", " \u{01}", " a b c d e f g h i"]
+        for length in 0...24 {
+            for tail in tails {
+                for lead in ["", " ", "  ", "\r\n "] {
+                    let value = String((0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+                    let field = try HeaderField(raw: Array(("X:\(lead)\(value)\(tail)\r\n").utf8))
+                    #expect(Canonicalization.canonicalizeHeader(field, .relaxed) == Self.relaxedModel(field),
+                            "\(lead.debugDescription) \(length) \(tail.debugDescription)")
+                }
+            }
+        }
     }
 
     @Test func signatureFieldHasNoTrailingCRLF() throws {
