@@ -37,6 +37,39 @@ import Testing
         #expect(!HeaderSelection.selectIndices(names, from: all, excluding: excluded).contains(excluded))
     }
 
+    /// RFC 6376 §5.4.2 written out: for each name, the bottom-most field not yet taken whose name equals it over
+    /// ASCII case.
+    static func model(_ names: [String], _ fields: [HeaderField], excluding excluded: Int?) -> [Int?] {
+        var taken = Set<Int>(excluded.map { [$0] } ?? [])
+        func lower(_ bytes: some Sequence<UInt8>) -> [UInt8] { bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
+        return names.map { name in
+            let index = fields.indices.reversed().first { !taken.contains($0) && lower(fields[$0].name)
+                == lower(name.utf8) }
+            if let index { taken.insert(index) }
+            return index
+        }
+    }
+
+    /// Names of six to nine octets, case variants, names that are prefixes of each other,
+    /// the empty name and non-ASCII names, in random lists against random fields.
+    @Test func randomListsMatchTheModel() throws {
+        let pool = ["from", "FROM", "subject", "Subject", "subjects", "subjec", "message-id", "Message-ID",
+                    "message-ie", "x-seven", "X-Seven", "x-sevem", "x-eight1", "x-eight2", "", "k", "\u{212A}",
+                    "grüße", "content-transfer-encoding", "content-transfer-encodinG"]
+        let fieldNames = pool.filter { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 33 && $0 <= 126 } }
+        var random = SplitMix64(seed: 0x5E1E_C7ED)
+        for _ in 0..<300 {
+            func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
+            let fields = try (0..<pick(14)).map { _ in
+                try HeaderField(raw: Array((fieldNames[pick(fieldNames.count)] + ": v\r\n").utf8))
+            }
+            let names = (0..<pick(12)).map { _ in pool[pick(pool.count)] }
+            let excluded: Int? = fields.isEmpty || pick(2) == 0 ? nil : pick(fields.count)
+            #expect(HeaderSelection.selectIndices(names, from: fields, excluding: excluded)
+                    == Self.model(names, fields, excluding: excluded), "\(names) \(fields.map(\.lowercasedName))")
+        }
+    }
+
     @Test func namesCompareOverASCIIOnly() throws {
         // U+212A KELVIN SIGN lowercases to "k" in Unicode; it must not select anything.
         let field = try HeaderField(raw: Array("K: v\r\n".utf8))

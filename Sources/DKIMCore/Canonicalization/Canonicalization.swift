@@ -117,7 +117,57 @@ extension Canonicalization {
 
     /// The most octets the canonical form of `field` can take: name, colon, every raw byte and a CRLF.
     static func canonicalHeaderBound(_ field: HeaderField) -> Int {
-        field.nameEnd + 1 + field.raw.count + 2
+        canonicalHeaderBound(nameLength: field.nameEnd, rawCount: field.raw.count)
+    }
+
+    /// ``canonicalHeaderBound(_:)`` of a field whose name has `nameLength` octets and which has `rawCount` in all.
+    @inline(__always)
+    static func canonicalHeaderBound(nameLength: Int, rawCount: Int) -> Int {
+        nameLength + 1 + rawCount + 2
+    }
+
+    /// Copies the run at the start of `source` that relaxed canonicalization keeps as it is: value bytes (above
+    /// SP), and single SPs between them (RFC 6376 §3.4.2 turns a WSP run into one SP, so a lone SP followed by a
+    /// value byte stays). At most `count` bytes; returns how many it copied.
+    ///
+    /// Eight bytes at a time: `(x - 0x21…) & ~x & 0x80…` marks the bytes below 0x21 (every one; a mark can be
+    /// wrong only above a true one), and `(y - 0x01…) & ~y & 0x80…` with `y = x ^ 0x20…` the SPs (wrong only on a
+    /// 0x21 above a true SP, which is not below 0x21). A marked byte ends the run unless it is an SP whose next
+    /// byte is unmarked (so truly a value byte); the last byte of a word ends it if marked, as its next byte is in
+    /// the next word. Wrong marks only end a run early, where the byte-wise code takes over.
+    ///
+    /// A word is stored whole even when the run ends inside it: the bytes after the run are overwritten later,
+    /// and they stay within the field's bound: the output never runs ahead of the input (the name and colon are
+    /// written over the name and colon, one SP over a run of WSP), so a word stored at output offset
+    /// `cursor <= index` ends before `index + 8 <= count`, the field's raw length.
+    @inline(__always)
+    private static func copyValueRun(from source: UnsafePointer<UInt8>, count: Int,
+                                     to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let below = ones &* UInt64(ASCII.space + 1)
+        let spaces = ones &* UInt64(ASCII.space)
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var copied = 0
+        while copied &+ 8 <= count {
+            let loaded = UnsafeRawPointer(source + copied).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(out + copied).storeBytes(of: loaded, as: UInt64.self)
+            let word = UInt64(littleEndian: loaded)
+            let low = (word &- below) & ~word & highs
+            let spacesAt = ((word ^ spaces) &- ones) & ~(word ^ spaces) & highs
+            let nextLow = low >> 8 | highs << 56
+            let stops = low & ~(spacesAt & ~nextLow)
+            if stops != 0 { return copied &+ stops.trailingZeroBitCount / 8 }
+            copied &+= 8
+        }
+        while copied < count {
+            let byte = source[copied]
+            if byte <= ASCII.space {
+                guard byte == ASCII.space, copied &+ 1 < count, source[copied &+ 1] > ASCII.space else { break }
+            }
+            out[copied] = byte
+            copied &+= 1
+        }
+        return copied
     }
 
     /// Writes the canonical form of a field (RFC 6376 §3.4.1, §3.4.2), ending in CRLF, at `out`, leaving out the
@@ -183,11 +233,10 @@ extension Canonicalization {
                     pendingSpace = false
                     wroteValue = true
                     let runEnd = Swift.min(valueEnd, gapStart > index ? gapStart : valueEnd)
-                    repeat {
-                        out[cursor] = raw[index]
-                        cursor += 1
-                        index += 1
-                    } while index < runEnd && raw[index] > ASCII.space
+                    let copied = copyValueRun(from: raw.baseAddress.unsafelyUnwrapped + index, count: runEnd - index,
+                                              to: out + cursor)
+                    cursor += copied
+                    index += copied
                     continue
                 }
                 if ASCII.isWSP(byte) {

@@ -19,33 +19,103 @@ enum HeaderHash {
     static func digest(signedNames: [String], headers: [HeaderField], excluding excluded: Int? = nil,
                        signatureField: HeaderField, blanking: Range<Int>?,
                        algorithm: CanonicalizationAlgorithm) -> [UInt8] {
-        let selected = HeaderSelection.selectIndices(signedNames, from: headers, excluding: excluded)
-        // One buffer, sized once and written in place: canonical fields are never longer than their bound.
-        var capacity = Canonicalization.canonicalHeaderBound(signatureField)
-        for index in selected { if let index { capacity += Canonicalization.canonicalHeaderBound(headers[index]) } }
         // Only value bytes and the folding white space around them go: the name and the colon stay where they
         // were, and no line break is left without the white space that continues it.
         let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
-        let data = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            let base = buffer.baseAddress.unsafelyUnwrapped
-            var used = 0
-            for index in selected {
-                guard let index else { continue }
-                let field = headers[index]
-                used += field.raw.withUnsafeBufferPointer { raw in
-                    Canonicalization.writeCanonicalHeader(raw, nameEnd: field.nameEnd, colonIndex: field.colonIndex,
-                                                          removing: 0..<0, algorithm, to: base + used)
+        return headers.withUnsafeBufferPointer { fields in
+            digest(signedNames: signedNames, count: fields.count, excluding: excluded,
+                   hasName: { fields[$0].hasName(caseInsensitive: $1) },
+                   lowercasedName: { fields[$0].lowercasedName },
+                   bound: { Canonicalization.canonicalHeaderBound(fields[$0]) },
+                   write: { index, out in
+                       let field = fields[index]
+                       return field.raw.withUnsafeBufferPointer { raw in
+                           Canonicalization.writeCanonicalHeader(raw, nameEnd: field.nameEnd,
+                                                                 colonIndex: field.colonIndex, removing: 0..<0,
+                                                                 algorithm, to: out)
+                       }
+                   },
+                   signatureBound: Canonicalization.canonicalHeaderBound(signatureField),
+                   writeSignature: { out in
+                       signatureField.raw.withUnsafeBufferPointer { raw in
+                           Canonicalization.writeCanonicalHeader(raw, nameEnd: signatureField.nameEnd,
+                                                                 colonIndex: signatureField.colonIndex,
+                                                                 removing: removed, algorithm, to: out)
+                       }
+                   })
+        }
+    }
+
+    /// The verifier's digest: as ``digest(signedNames:headers:excluding:signatureField:blanking:algorithm:)``, the
+    /// fields read in place in the table's bytes.
+    static func digest(signedNames: [String], table: HeaderTable, excluding excluded: Int?,
+                       signatureField: HeaderField, blanking: Range<Int>?,
+                       algorithm: CanonicalizationAlgorithm) -> [UInt8] {
+        let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
+        return table.withFields { fields in
+            signatureField.raw.withUnsafeBufferPointer { signatureRaw in
+                digest(signedNames: signedNames, count: fields.count, excluding: excluded,
+                       hasName: { fields.hasName($0, $1) }, lowercasedName: { fields.lowercasedName($0) },
+                       bound: { index in
+                           let span = fields.spans[index]
+                           return Canonicalization.canonicalHeaderBound(nameLength: span.nameEnd - span.start,
+                                                                        rawCount: span.end - span.start)
+                       },
+                       write: { index, out in
+                           let span = fields.spans[index]
+                           return Canonicalization.writeCanonicalHeader(fields.raw(index),
+                                                                        nameEnd: span.nameEnd - span.start,
+                                                                        colonIndex: span.colon - span.start,
+                                                                        removing: 0..<0, algorithm, to: out)
+                       },
+                       signatureBound: Canonicalization.canonicalHeaderBound(signatureField),
+                       writeSignature: { out in
+                           Canonicalization.writeCanonicalHeader(signatureRaw, nameEnd: signatureField.nameEnd,
+                                                                 colonIndex: signatureField.colonIndex,
+                                                                 removing: removed, algorithm, to: out)
+                       })
+            }
+        }
+    }
+
+    /// The selection, canonicalization and hash shared by both digests, over fields read through closures.
+    /// - Parameters:
+    ///   - bound: at least the canonical length of field `i` (``Canonicalization/canonicalHeaderBound(_:)``).
+    ///   - write: writes the canonical form of field `i`, ending in CRLF, and returns its length.
+    ///   - writeSignature: the same for the signature field with its `b=` value removed.
+    @inline(__always)
+    private static func digest(signedNames: [String], count: Int, excluding excluded: Int?,
+                               hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool,
+                               lowercasedName: (Int) -> String, bound: (Int) -> Int,
+                               write: (Int, UnsafeMutablePointer<UInt8>) -> Int, signatureBound: Int,
+                               writeSignature: (UnsafeMutablePointer<UInt8>) -> Int) -> [UInt8] {
+        // The chosen indices and the signed data live in temporary buffers: no array is made for either.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: signedNames.count) { selected in
+            var chosen = 0
+            HeaderSelection.select(signedNames, count: count, excluding: excluded, hasName: hasName,
+                                   lowercasedName: lowercasedName) { index in
+                // A name with no instance left contributes nothing (RFC 6376 §5.4.2).
+                if let index {
+                    selected[chosen] = index
+                    chosen += 1
                 }
             }
-            used += signatureField.raw.withUnsafeBufferPointer { raw in
-                Canonicalization.writeCanonicalHeader(raw, nameEnd: signatureField.nameEnd,
-                                                      colonIndex: signatureField.colonIndex, removing: removed,
-                                                      algorithm, to: base + used)
+            // One buffer, sized once and written in place: canonical fields are never longer than their bound.
+            var capacity = signatureBound
+            for position in 0..<chosen { capacity += bound(selected[position]) }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+                let base = buffer.baseAddress.unsafelyUnwrapped
+                var used = 0
+                for position in 0..<chosen {
+                    used += write(selected[position], base + used)
+                }
+                used += writeSignature(base + used)
+                // RFC 6376 §3.7: the signature field itself goes in without its trailing CRLF.
+                var hasher = SHA256()
+                hasher.update(UnsafeRawBufferPointer(start: base, count: used - 2))
+                return hasher.finalizeInPlace()
             }
-            // RFC 6376 §3.7: the signature field itself goes in without its trailing CRLF.
-            initialized = used - 2
         }
-        return SHA256.hash(data)
     }
 
     /// RFC 6376 §3.7: the `b=` value is deleted "including all surrounding whitespace", so the range of the value

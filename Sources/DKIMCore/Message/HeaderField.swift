@@ -79,9 +79,13 @@ public struct HeaderField: Sendable, Equatable {
     }
 
     /// Runs `body` with the UTF-8 bytes of `name` (in place for native and small strings).
+    ///
+    /// Through the UTF-8 view, which reads a native or small string where it is: `withUTF8` is mutating, and the
+    /// copy it needs cost a retain and a release per name (two per `h=` entry and verification).
     @inline(__always)
     static func withNameBytes<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        var name = name
+        if let result = name.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var name = name  // a bridged string: made native first
         return name.withUTF8(body)
     }
 

@@ -25,23 +25,61 @@ public struct MessageParts: Sendable, Equatable {
     ///   CR or LF, or a field name has a byte outside printable US-ASCII; ``DKIMError/Code/limitExceeded`` when
     ///   the header section is over a bound.
     public init(parsing message: [UInt8], limits: DKIMLimits = .standard) throws {
+        let parsed = try Self.spans(of: message, limits: limits)
+        headers = parsed.spans.map { span in
+            HeaderField(validatedRaw: Array(message[span.start..<span.end]), nameEnd: span.nameEnd - span.start,
+                        colonIndex: span.colon - span.start)
+        }
+        body = parsed.body
+        hasHeaderTerminator = parsed.hasHeaderTerminator
+    }
+
+    /// Where the header fields of `message` lie, and its body: what ``init(parsing:limits:)`` reads, with the same
+    /// rules, bounds and errors.
+    static func spans(of message: [UInt8], limits: DKIMLimits) throws
+        -> (spans: [HeaderSectionParser.Span], body: ArraySlice<UInt8>, hasHeaderTerminator: Bool) {
+        let all = message[...]
+        let maximum = limits.maximumHeaderSectionOctets
+        let window = all.prefix(maximum < Int.max - 2 ? maximum + 2 : maximum)
+        // One pass over the lines finds the empty line on the way (a search for it first read the header twice).
+        // Only a well-formed header within the bounds is taken from it: on any fault the two steps below run, so
+        // the error is the one they give (the size bound is checked before the lines, for one).
+        var spans: [HeaderSectionParser.Span] = []
+        // Room for a usual header (the section's size is not known yet); a larger one grows by doubling.
+        spans.reserveCapacity(min(limits.maximumHeaderFields, 32))
+        do {
+            let emptyLine = try HeaderSectionParser.spans(upToEmptyLineOf: window,
+                                                          maximumFields: limits.maximumHeaderFields, into: &spans)
+            if let emptyLine {
+                if emptyLine + 2 <= maximum { return (spans, all[(emptyLine + 2)...], true) }
+            } else if window.endIndex == all.endIndex, all.count <= maximum {
+                return (spans, all[all.endIndex...], false)
+            }
+        } catch {
+            // Reported by the two steps below.
+        }
+        let split = try split(message, limits: limits)
+        spans = try HeaderSectionParser.spans(of: split.header, firstLineNumber: 1,
+                                              maximumFields: limits.maximumHeaderFields)
+        return (spans, split.body, split.hasHeaderTerminator)
+    }
+
+    /// Finds the header section and the body of `message`, checking the header section's size bound.
+    ///
+    /// The header section is everything before the empty line, whose CRLF belongs to neither the last field nor
+    /// the body; without an empty line the whole message is header and the body is empty.
+    static func split(_ message: [UInt8], limits: DKIMLimits) throws
+        -> (header: ArraySlice<UInt8>, body: ArraySlice<UInt8>, hasHeaderTerminator: Bool) {
         let all = message[...]
         let maximum = limits.maximumHeaderSectionOctets
         // Look for the empty line only within the bound, so an oversized header costs no more than the bound.
         let window = all.prefix(maximum < Int.max - 2 ? maximum + 2 : maximum)
         if let emptyLine = HeaderSectionParser.emptyLineOffset(in: window, searchingFrom: window.startIndex) {
             guard emptyLine + 2 <= maximum else { throw Self.tooLarge(maximum) }
-            // The empty line's CRLF belongs to neither the last field nor the body.
-            headers = try HeaderSectionParser.parse(all[..<emptyLine], firstLineNumber: 1,
-                                                    maximumFields: limits.maximumHeaderFields)
-            body = all[(emptyLine + 2)...]
-            hasHeaderTerminator = true
-        } else {
-            guard all.count <= maximum else { throw Self.tooLarge(maximum) }
-            headers = try HeaderSectionParser.parse(all, firstLineNumber: 1, maximumFields: limits.maximumHeaderFields)
-            body = all[all.endIndex...]
-            hasHeaderTerminator = false
+            return (all[..<emptyLine], all[(emptyLine + 2)...], true)
         }
+        guard all.count <= maximum else { throw Self.tooLarge(maximum) }
+        return (all, all[all.endIndex...], false)
     }
 
     private static func tooLarge(_ maximum: Int) -> DKIMError {

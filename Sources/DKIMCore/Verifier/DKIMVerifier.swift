@@ -26,9 +26,10 @@ public struct DKIMVerifier: Sendable {
     /// - Throws: ``DKIMError`` with `malformed-message` when the header section cannot be parsed, with
     ///   `limit-exceeded` when it is over a bound of ``VerifyOptions/limits``.
     public func verify(message: [UInt8]) async throws -> MessageVerification {
-        let parsed = try MessageParts(parsing: message, limits: options.limits)
+        // The fields are read in place in `message` (HeaderTable), not copied into HeaderField arrays.
+        let parsed = try HeaderTable(parsing: message, limits: options.limits)
         var bodyHashes = BodyHashCache(body: parsed.body)
-        return await verify(headers: parsed.headers, bodyHashes: &bodyHashes)
+        return await verify(headers: parsed, bodyHashes: &bodyHashes)
     }
 
     /// Starts a streaming verification: feed the message with
@@ -43,6 +44,11 @@ public struct DKIMVerifier: Sendable {
 
     /// Verifies the DKIM-Signature fields of `headers`, with body hashes from `bodyHashes`.
     func verify(headers: [HeaderField], bodyHashes: inout BodyHashCache) async -> MessageVerification {
+        await verify(headers: HeaderTable(fields: headers), bodyHashes: &bodyHashes)
+    }
+
+    /// Verifies the DKIM-Signature fields of `headers`, with body hashes from `bodyHashes`.
+    func verify(headers: HeaderTable, bodyHashes: inout BodyHashCache) async -> MessageVerification {
         let signatureFieldIndices = Self.signatureFieldIndices(in: headers)
         let now = options.clock()
         var results: [SignatureVerification] = []
@@ -63,6 +69,11 @@ public struct DKIMVerifier: Sendable {
     }
 
     /// The positions of the DKIM-Signature fields, top-down.
+    static func signatureFieldIndices(in headers: HeaderTable) -> [Int] {
+        headers.indices(named: DKIMSignature.fieldName)
+    }
+
+    /// The positions of the DKIM-Signature fields, top-down.
     static func signatureFieldIndices(in headers: [HeaderField]) -> [Int] {
         // Through a buffer pointer: the fields are compared in place, not copied (and retained) one by one.
         headers.withUnsafeBufferPointer { fields in
@@ -74,7 +85,7 @@ public struct DKIMVerifier: Sendable {
 
     // MARK: One signature
 
-    private func verifySignature(at fieldIndex: Int, index: Int, in headers: [HeaderField],
+    private func verifySignature(at fieldIndex: Int, index: Int, in headers: HeaderTable,
                                  bodyHashes: inout BodyHashCache, now: Int64) async -> SignatureVerification {
         let field = headers[fieldIndex]
         let limits = options.limits
@@ -169,7 +180,7 @@ public struct DKIMVerifier: Sendable {
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
-    static func isOversigned(_ name: String, in signature: DKIMSignature, headers: [HeaderField]) -> Bool {
+    static func isOversigned(_ name: String, in signature: DKIMSignature, headers: HeaderTable) -> Bool {
         // Compared as bytes in place: `String.lowercased()` allocated a String per h= name on every verification.
         return HeaderField.withNameBytes(name) { nameBytes in
             let signedCount = signature.signedHeaders.count { signed in
@@ -178,18 +189,16 @@ public struct DKIMVerifier: Sendable {
                         && zip(signedBytes, nameBytes).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
                 }
             }
-            let presentCount = headers.withUnsafeBufferPointer { fields in
-                fields.count { $0.hasName(caseInsensitive: nameBytes) }
-            }
+            let presentCount = headers.count(named: nameBytes)
             return signedCount > presentCount
         }
     }
 
     /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2).
     private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
-                              in headers: [HeaderField]) -> [UInt8] {
+                              in headers: HeaderTable) -> [UInt8] {
         // The field under verification did not exist when the signer chose header instances.
-        HeaderHash.digest(signedNames: signature.signedHeaders, headers: headers, excluding: fieldIndex,
+        HeaderHash.digest(signedNames: signature.signedHeaders, table: headers, excluding: fieldIndex,
                           signatureField: field, blanking: signature.signatureValueRange,
                           algorithm: signature.canonicalization.header)
     }
