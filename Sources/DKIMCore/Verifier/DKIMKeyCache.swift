@@ -79,9 +79,46 @@ public final class DKIMKeyCache: Sendable {
         let data: Bytes
     }
 
+    /// A parsed record with what a verifier reads from it, worked out once per distinct record and kept with it:
+    /// `k=`, `t=`, `h=` and `s=` are Strings, and asking them each verification lowercased a String per name.
+    struct Resolved: Sendable {
+        let record: DKIMKeyRecord
+        /// ``DKIMKeyRecord/keyType``.
+        let keyType: DKIMKeyType?
+        /// ``DKIMKeyRecord/isTesting`` (`t=y`).
+        let isTesting: Bool
+        /// ``DKIMKeyRecord/allowsHashAlgorithm(_:)`` for `sha256`.
+        let allowsSHA256: Bool
+        /// ``DKIMKeyRecord/appliesToEmail``.
+        let appliesToEmail: Bool
+        /// ``DKIMKeyRecord/requiresStrictIdentity`` (`t=s`).
+        let requiresStrictIdentity: Bool
+        /// The decoded key when the record has one that decodes; nil otherwise (the verifier then decodes it and
+        /// reports the error in its own order of checks).
+        let key: DKIMPublicKey?
+
+        init(_ record: DKIMKeyRecord, key: DKIMPublicKey?) {
+            self.record = record
+            self.keyType = record.keyType
+            self.isTesting = record.isTesting
+            self.allowsSHA256 = record.allowsHashAlgorithm("sha256")
+            self.appliesToEmail = record.appliesToEmail
+            self.requiresStrictIdentity = record.requiresStrictIdentity
+            self.key = key
+        }
+    }
+
     private struct Tables {
-        var records: [Bytes: DKIMKeyRecord] = [:]
+        var records: [Bytes: Resolved] = [:]
         var keys: [KeyName: DKIMPublicKey] = [:]
+        /// Lookup answers already resolved, by the address of the answer's array storage, with the answer kept.
+        ///
+        /// A resolver that answers from a table (``StaticKeyResolver``, ``TXTRecordFileResolver``) or from its
+        /// own cache (``CachingKeyResolver``) hands back the same array each time, so its record is found without
+        /// joining, hashing and comparing the record bytes. Keeping the array keeps its storage alive, so the
+        /// address cannot be reused for another array while the entry exists, and storage shared with the cache
+        /// is never changed in place (a change copies it first): the same address is the same answer.
+        var answers: [UnsafeRawPointer: (answer: [DNSTXTRecord], resolved: Resolved)] = [:]
     }
 
     private let tables = LockedValue(Tables())
@@ -102,14 +139,45 @@ public final class DKIMKeyCache: Sendable {
     /// - Returns: the parsed record.
     /// - Throws: as ``DKIMKeyRecord/init(parsing:)-([UInt8])``.
     public func record(parsing bytes: [UInt8]) throws -> DKIMKeyRecord {
+        try resolved(parsing: bytes).record
+    }
+
+    /// ``record(parsing:)`` with what the verifier reads from the record and its decoded key (when it decodes).
+    private func resolved(parsing bytes: [UInt8]) throws -> Resolved {
         let name = Bytes(value: bytes)
         if let known = tables.withLock({ $0.records[name] }) { return known }
         let parsed = try DKIMKeyRecord(parsing: bytes)
+        // Decoded now, once per record; a record whose key does not decode keeps nil, and the verifier decodes it
+        // again after its other checks, as without a cache, so its report is the same.
+        let resolved = Resolved(parsed, key: try? publicKey(of: parsed))
         tables.withLock { tables in
-            if tables.records.count >= maxEntries { tables.records.removeAll() }
-            tables.records[name] = parsed
+            if tables.records.count >= maxEntries {
+                tables.records.removeAll()
+                tables.answers.removeAll()
+            }
+            tables.records[name] = resolved
         }
-        return parsed
+        return resolved
+    }
+
+    /// The record of a lookup answer holding exactly one TXT record (RFC 6376 §3.6.2.2: its strings joined).
+    ///
+    /// - Parameter answer: the records of one lookup; must hold one record.
+    /// - Returns: the parsed record with what the verifier reads from it.
+    /// - Throws: as ``DKIMKeyRecord/init(parsing:)-([UInt8])``.
+    func resolved(answer: [DNSTXTRecord]) throws -> Resolved {
+        let address = answer.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let address, let known = tables.withLock({ $0.answers[address]?.resolved }) { return known }
+        let strings = answer[0].strings
+        // One string (a short record) is its own joined form; only a split record is copied.
+        let resolved = try resolved(parsing: strings.count == 1 ? strings[0] : answer[0].joined)
+        if let address {
+            tables.withLock { tables in
+                if tables.answers.count >= maxEntries { tables.answers.removeAll() }
+                tables.answers[address] = (answer, resolved)
+            }
+        }
+        return resolved
     }
 
     /// Decodes a record's public key, or returns the earlier decoding of the same `k=` and `p=`.

@@ -30,26 +30,17 @@ struct PartialSignature {
 
     /// RFC 6008 §4: `header.b` carries at least the first eight characters of `b=`.
     /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
-    /// The parts a ``Report`` shows for a signature that parsed: `d=` and `s=` come from the signature itself,
-    /// so only `a=` as written and the `b=` prefix are read from its tags (no Strings built for the others).
-    init(reportingFor signature: DKIMSignature) {
-        var algorithm: String?
-        var signaturePrefix: String?
-        for tag in signature.tags.tags {
-            if algorithm == nil, tag.name == "a" {
-                algorithm = tag.stringValue
-            } else if signaturePrefix == nil, tag.name == "b" {
-                signaturePrefix = Self.prefix(of: tag.value)
+    static func prefix(of value: ArraySlice<UInt8>) -> String {
+        // Only the first eight characters are needed, gathered in place: no array of them is made.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { characters in
+            var count = 0
+            for byte in value where !(ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf) {
+                characters[count] = byte
+                count &+= 1
+                if count == 8 { break }
             }
+            return String(decoding: UnsafeBufferPointer(rebasing: characters[..<count]), as: UTF8.self)
         }
-        self.init(domain: signature.domain, selector: signature.selector, algorithm: algorithm,
-                  signaturePrefix: signaturePrefix)
-    }
-
-    static func prefix(of value: some Collection<UInt8>) -> String {
-        // Only the first eight characters are needed; filtering the whole value (hundreds of octets) is not.
-        let characters = value.lazy.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }.prefix(8)
-        return String(decoding: Array(characters), as: UTF8.self)
     }
 
     /// Maps a parse failure to its reason code (RFC 6376 §6.1.1); the parser stops at the first fault.
@@ -75,28 +66,46 @@ struct PartialSignature {
 }
 
 /// Collects what is learnt about one signature on the way to its result.
+///
+/// The signature itself is not kept: ``finish(_:_:_:_:)`` is given it, so the result holds the only copy.
 struct Report {
     let index: Int
-    let signature: DKIMSignature
-    let partial: PartialSignature
+    /// `a=` as written.
+    let algorithm: String?
+    /// The first characters of `b=`.
+    let signaturePrefix: String?
     var keyBits: Int?
     var testing = false
     var warnings: [VerificationWarning] = []
 
-    init(index: Int, signature: DKIMSignature, partial: PartialSignature) {
+    /// The parts a report shows for a signature that parsed: `d=` and `s=` come from the signature itself, so
+    /// only `a=` as written and the `b=` prefix are read from its tags (the tags were parsed once already).
+    init(index: Int, reportingFor signature: DKIMSignature) {
         self.index = index
-        self.signature = signature
-        self.partial = partial
+        var algorithm: String?
+        var signaturePrefix: String?
+        for tag in signature.tags.tags {
+            if tag.nameKey == TagList.Key.a {
+                // The name as written; a known algorithm written in lowercase is its literal, not a new String.
+                let known = signature.algorithm.tagValue
+                algorithm = tag.value.elementsEqual(known.utf8) ? known : tag.stringValue
+            } else if tag.nameKey == TagList.Key.b {
+                signaturePrefix = PartialSignature.prefix(of: tag.value)
+            }
+        }
+        self.algorithm = algorithm
+        self.signaturePrefix = signaturePrefix
     }
 
     mutating func warn(_ code: String, _ message: String) {
         warnings.append(VerificationWarning(code: code, message: message))
     }
 
-    func finish(_ result: DKIMResult, _ reason: VerificationReason?, _ explanation: String) -> SignatureVerification {
+    func finish(_ signature: DKIMSignature, _ result: DKIMResult, _ reason: VerificationReason?,
+                _ explanation: String) -> SignatureVerification {
         SignatureVerification(index: index, result: result, reason: reason, explanation: explanation,
                               signature: signature, domain: signature.domain, selector: signature.selector,
-                              algorithm: partial.algorithm, signaturePrefix: partial.signaturePrefix,
+                              algorithm: algorithm, signaturePrefix: signaturePrefix,
                               keyBits: keyBits, testing: testing, warnings: warnings)
     }
 }
