@@ -79,7 +79,9 @@ public struct DKIMSignature: Sendable, Equatable {
         try self.init(parsing: fieldValue[...], allowingEmptySignature: false)
     }
 
-    init(parsing fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool) throws(DKIMError) {
+    /// - Parameter signedHeaderLists: `h=` lists parsed before, looked up by their bytes; nil parses `h=`.
+    init(parsing fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool,
+         signedHeaderLists: SignedHeaderListCache? = nil) throws(DKIMError) {
         let tags: TagList
         do {
             tags = try TagList(parsing: fieldValue)
@@ -149,7 +151,17 @@ public struct DKIMSignature: Sendable, Equatable {
         self.selector = try Self.domainName(s.value, tag: "s", minimumLabels: 1)
 
         // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
-        let (signedHeaders, fromSigned) = try Self.colonList(h, validatingFieldNames: true, lookingFor: "from")
+        func parseSignedHeaders() throws(DKIMError) -> SignedHeaderListCache.Entry {
+            let (items, found) = try Self.colonList(h, validatingFieldNames: true, lookingFor: "from")
+            return (items, found)
+        }
+        let signedHeaderList: SignedHeaderListCache.Entry
+        if let signedHeaderLists {
+            signedHeaderList = try signedHeaderLists.list(h.value, parse: parseSignedHeaders)
+        } else {
+            signedHeaderList = try parseSignedHeaders()
+        }
+        let (signedHeaders, fromSigned) = signedHeaderList
         self.signedHeaders = signedHeaders
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
         guard fromSigned else {

@@ -26,57 +26,9 @@ public final class DKIMKeyCache: Sendable {
     /// The most records (and as many keys) kept at once.
     public let maxEntries: Int
 
-    /// Bytes hashed eight at a time into one word, which goes to the (seeded) `Hasher` with the length.
-    ///
-    /// `[UInt8]`'s own `hash(into:)` feeds the hasher one element at a time, and even one `combine(bytes:)` of a
-    /// 400-octet record ran SipHash over every byte: two lookups per verification cost as much as parsing the
-    /// signature. The word mix is not collision-resistant against chosen input, so a hostile set of records
-    /// could share a bucket; the table is bounded by ``maxEntries`` and equality still compares every byte,
-    /// so that costs time proportional to the bound, never a wrong key.
-    private struct Bytes: Hashable {
-        let value: [UInt8]
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(value.count)
-            hasher.combine(value.withUnsafeBytes(Self.mix))
-        }
-
-        /// One `memcmp`: the array's own `==` compares element by element.
-        static func == (left: Bytes, right: Bytes) -> Bool {
-            guard left.value.count == right.value.count else { return false }
-            return left.value.withUnsafeBytes { a in
-                right.value.withUnsafeBytes { b in
-                    a.isEmpty || memcmp(a.baseAddress.unsafelyUnwrapped, b.baseAddress.unsafelyUnwrapped, a.count) == 0
-                }
-            }
-        }
-
-        /// A multiply-xorshift mix of the bytes, eight at a time, the last partial word zero-padded.
-        private static func mix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-            let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var state: UInt64 = 0
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                state = (state ^ word) &* multiplier
-                state ^= state >> 29
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            state = (state ^ tail) &* multiplier
-            return state ^ (state >> 29)
-        }
-    }
-
     private struct KeyName: Hashable {
         let type: DKIMKeyType
-        let data: Bytes
+        let data: HashedBytes
     }
 
     /// A parsed record with what a verifier reads from it, worked out once per distinct record and kept with it:
@@ -109,7 +61,7 @@ public final class DKIMKeyCache: Sendable {
     }
 
     private struct Tables {
-        var records: [Bytes: Resolved] = [:]
+        var records: [HashedBytes: Resolved] = [:]
         var keys: [KeyName: DKIMPublicKey] = [:]
         /// Lookup answers already resolved, by the address of the answer's array storage, with the answer kept.
         ///
@@ -144,7 +96,7 @@ public final class DKIMKeyCache: Sendable {
 
     /// ``record(parsing:)`` with what the verifier reads from the record and its decoded key (when it decodes).
     private func resolved(parsing bytes: [UInt8]) throws -> Resolved {
-        let name = Bytes(value: bytes)
+        let name = HashedBytes(bytes)
         if let known = tables.withLock({ $0.records[name] }) { return known }
         let parsed = try DKIMKeyRecord(parsing: bytes)
         // Decoded now, once per record; a record whose key does not decode keeps nil, and the verifier decodes it
@@ -186,7 +138,7 @@ public final class DKIMKeyCache: Sendable {
     /// - Throws: as ``DKIMKeyRecord/publicKey()``.
     public func publicKey(of record: DKIMKeyRecord) throws -> DKIMPublicKey {
         guard let type = record.keyType else { return try record.publicKey() }
-        let name = KeyName(type: type, data: Bytes(value: record.publicKeyData))
+        let name = KeyName(type: type, data: HashedBytes(record.publicKeyData))
         if let known = tables.withLock({ $0.keys[name] }) { return known }
         let key = try record.publicKey()
         tables.withLock { tables in
@@ -196,3 +148,60 @@ public final class DKIMKeyCache: Sendable {
         return key
     }
 }
+
+/// Bytes hashed eight at a time into one word, which goes to the (seeded) `Hasher` with the length.
+///
+/// `[UInt8]`'s own `hash(into:)` feeds the hasher one element at a time, and even one `combine(bytes:)` of a
+/// 400-octet record ran SipHash over every byte: two lookups per verification cost as much as parsing the
+/// signature. The word mix is not collision-resistant against chosen input, so a hostile set of values
+/// could share a bucket; every table keyed by it is bounded and equality still compares every byte,
+/// so that costs time proportional to the bound, never a wrong entry.
+struct HashedBytes: Hashable {
+    let value: ArraySlice<UInt8>
+
+    init(_ value: [UInt8]) { self.value = value[...] }
+
+    /// A key for a lookup; stored keys hold their own bytes (see ``owned``), not a slice of a larger array.
+    init(slice value: ArraySlice<UInt8>) { self.value = value }
+
+    /// The same bytes in an array of their own, to be kept in a table without keeping the array they came from.
+    var owned: HashedBytes { HashedBytes(Array(value)) }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(value.count)
+        hasher.combine(value.withUnsafeBytes(Self.mix))
+    }
+
+    /// One `memcmp`: the array's own `==` compares element by element.
+    static func == (left: HashedBytes, right: HashedBytes) -> Bool {
+        guard left.value.count == right.value.count else { return false }
+        return left.value.withUnsafeBytes { a in
+            right.value.withUnsafeBytes { b in
+                a.isEmpty || memcmp(a.baseAddress.unsafelyUnwrapped, b.baseAddress.unsafelyUnwrapped, a.count) == 0
+            }
+        }
+    }
+
+    /// A multiply-xorshift mix of the bytes, eight at a time, the last partial word zero-padded.
+    private static func mix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var state: UInt64 = 0
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            state = (state ^ word) &* multiplier
+            state ^= state >> 29
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        state = (state ^ tail) &* multiplier
+        return state ^ (state >> 29)
+    }
+}
+

@@ -13,6 +13,9 @@ public struct DKIMVerifier: Sendable {
     /// The options this verifier applies.
     public let options: VerifyOptions
 
+    /// `h=` lists already parsed, shared by the copies of this verifier.
+    let signedHeaderLists = SignedHeaderListCache()
+
     /// Creates a verifier.
     public init(options: VerifyOptions) {
         self.options = options
@@ -88,7 +91,8 @@ public struct DKIMVerifier: Sendable {
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
         let signature: DKIMSignature
         do {
-            signature = try DKIMSignature(parsing: field.value)
+            signature = try DKIMSignature(parsing: field.value, allowingEmptySignature: false,
+                                          signedHeaderLists: signedHeaderLists)
         } catch {
             let partial = PartialSignature(field: field)
             let (reason, sentence) = partial.classify(error)
