@@ -33,7 +33,8 @@ public final class DKIMKeyCache: Sendable {
 
     /// A parsed record with what a verifier reads from it, worked out once per distinct record and kept with it:
     /// `k=`, `t=`, `h=` and `s=` are Strings, and asking them each verification lowercased a String per name.
-    struct Resolved: Sendable {
+    /// Immutable, and a class so that handing it out of the table is one reference, not a copy of every field.
+    final class Resolved: Sendable {
         let record: DKIMKeyRecord
         /// ``DKIMKeyRecord/keyType``.
         let keyType: DKIMKeyType?

@@ -87,8 +87,11 @@ struct Report {
         for tag in signature.tags.tags {
             if tag.nameKey == TagList.Key.a {
                 // The name as written; a known algorithm written in lowercase is its literal, not a new String.
-                let known = signature.algorithm.tagValue
-                algorithm = tag.value.elementsEqual(known.utf8) ? known : tag.stringValue
+                var known = signature.algorithm.tagValue
+                let same = known.withUTF8 { literal in
+                    tag.value.withUnsafeBufferPointer { $0.elementsEqual(literal) }
+                }
+                algorithm = same ? known : tag.stringValue
             } else if tag.nameKey == TagList.Key.b {
                 signaturePrefix = PartialSignature.prefix(of: tag.value)
             }
