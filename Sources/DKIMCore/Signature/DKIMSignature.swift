@@ -56,6 +56,9 @@ public struct DKIMSignature: Sendable, Equatable {
     /// For a value made with the memberwise initializer, the range in the bytes ``headerField(foldingAt:)``
     /// returned at that moment (width 78). Not updated when a property changes.
     public var signatureValueRange: Range<Int>
+    /// How many names in `h=` are From (ignoring ASCII case), as parsed; nil for a value not made by parsing.
+    /// Like ``tags``, not updated when ``signedHeaders`` changes: the verifier reads it from the value it parsed.
+    var signedFromCount: Int?
 
     /// The identity a verifier reports: `i=` when present, else `@` followed by `d=` (RFC 6376 §3.5).
     public var effectiveIdentity: String { identity ?? "@" + domain }
@@ -161,10 +164,11 @@ public struct DKIMSignature: Sendable, Equatable {
         } else {
             signedHeaderList = try parseSignedHeaders()
         }
-        let (signedHeaders, fromSigned) = signedHeaderList
+        let (signedHeaders, fromCount) = signedHeaderList
         self.signedHeaders = signedHeaders
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
-        guard fromSigned else {
+        self.signedFromCount = fromCount
+        guard fromCount > 0 else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 
@@ -183,7 +187,7 @@ public struct DKIMSignature: Sendable, Equatable {
             // Matched without regard to ASCII case, as before (RFC 5234 §2.3 literals).
             let (methods, offersDNS) = try Self.colonList(q, validatingFieldNames: false, lookingFor: "dns/txt")
             // RFC 6376 §3.5: dns/txt is the only defined method; a verifier cannot fetch a key otherwise.
-            guard offersDNS else {
+            guard offersDNS > 0 else {
                 throw Self.malformed("q=\(q.stringValue) does not offer the dns/txt query method (RFC 6376 §3.5)")
             }
             self.queryMethods = methods
@@ -296,6 +300,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.copiedHeaders = copiedHeaders
         self.tags = tags
         self.signatureValueRange = signatureValueRange
+        self.signedFromCount = nil
     }
 
     // MARK: Time checks
@@ -417,15 +422,15 @@ extension DKIMSignature {
     /// A colon-separated list with FWS allowed around each colon (`h=`, `q=`); items must not be empty.
     ///
     /// - Parameter target: a lowercase ASCII name to look for among the items, ignoring ASCII case.
-    /// - Returns: the items as written, and whether one of them is `target`.
+    /// - Returns: the items as written, and how many of them are `target`.
     private static func colonList(
         _ tag: TagList.Tag, validatingFieldNames: Bool, lookingFor target: StaticString
-    ) throws(DKIMError) -> (items: [String], found: Bool) {
+    ) throws(DKIMError) -> (items: [String], found: Int) {
         guard !tag.value.isEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
         let value = tag.value
         // Sized once: growing the array one doubling at a time was six allocations for a usual h= list.
         var items: [String] = []
-        var found = false
+        var found = 0
         // Through a buffer pointer, each item in one forward scan: FWS, a run of field-name characters, FWS, then
         // a colon or the end. Anything else is an invalid item, whose bounds are then found for the message.
         let failure: (item: Range<Int>, empty: Bool)? = value.withUnsafeBufferPointer { bytes in
@@ -450,7 +455,7 @@ extension DKIMSignature {
                 }
                 guard first < last else { return (first..<last, true) }
                 let item = UnsafeBufferPointer(rebasing: bytes[first..<last])
-                if !found, ASCII.equalsIgnoringCase(item, target) { found = true }
+                if ASCII.equalsIgnoringCase(item, target) { found &+= 1 }
                 items.append(String(decoding: item, as: UTF8.self))
                 if index == count { return nil }
                 index &+= 1  // the colon

@@ -6,8 +6,8 @@
 /// white space included), so an entry found by equal bytes is the parse of those bytes. Only lists that parsed
 /// are kept; at ``maxEntries`` lists the table is emptied, so memory stays bounded whatever the input.
 final class SignedHeaderListCache: Sendable {
-    /// The parsed list: the names as written and whether From is among them.
-    typealias Entry = (names: [String], fromSigned: Bool)
+    /// The parsed list: the names as written and how many of them are From.
+    typealias Entry = (names: [String], fromCount: Int)
 
     /// The most lists kept at once.
     static let maxEntries = 256

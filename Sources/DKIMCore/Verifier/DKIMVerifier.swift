@@ -175,7 +175,10 @@ public struct DKIMVerifier: Sendable {
     static func isOversigned(_ name: String, in signature: DKIMSignature, headers: [HeaderField]) -> Bool {
         // Compared as bytes in place: `String.lowercased()` allocated a String per h= name on every verification.
         return HeaderField.withNameBytes(name) { nameBytes in
-            let signedCount = signature.signedHeaders.count { signed in
+            // From as counted by the parse (no pass over the names); any other name, or a value not parsed here,
+            // is counted now.
+            let parsedCount = name == "from" ? signature.signedFromCount : nil
+            let signedCount = parsedCount ?? signature.signedHeaders.count { signed in
                 // The length first: most names in h= differ from this one in length, and it needs no copy.
                 signed.utf8.count == nameBytes.count && HeaderField.withNameBytes(signed) { signedBytes in
                     signedBytes.count == nameBytes.count
