@@ -92,36 +92,42 @@ public struct DKIMSignature: Sendable, Equatable {
             throw Self.malformed("the tag list is malformed: \(error.reason)")
         }
         // One pass over the tags, comparing packed names (TagList.nameKey), instead of a lookup per tag: tags are
-        // unique (TagList rejects duplicates), so each slot is the tag's only occurrence.
-        var vTag, aTag, bTag, bhTag, c, dTag, hTag, i, l, q, sTag, t, x, z: TagList.Tag?
-        for tag in tags.tags {
-            switch tag.nameKey {
-            case TagList.Key.v: vTag = tag
-            case TagList.Key.a: aTag = tag
-            case TagList.Key.b: bTag = tag
-            case TagList.Key.bh: bhTag = tag
-            case TagList.Key.c: c = tag
-            case TagList.Key.d: dTag = tag
-            case TagList.Key.h: hTag = tag
-            case TagList.Key.i: i = tag
-            case TagList.Key.l: l = tag
-            case TagList.Key.q: q = tag
-            case TagList.Key.s: sTag = tag
-            case TagList.Key.t: t = tag
-            case TagList.Key.x: x = tag
-            case TagList.Key.z: z = tag
+        // unique (TagList rejects duplicates), so each slot is the tag's only occurrence. The slots hold positions:
+        // each tag used is then copied out of the list once (a copy retains the field's storage).
+        let list = tags.tags
+        var vAt = -1, aAt = -1, bAt = -1, bhAt = -1, cAt = -1, dAt = -1, hAt = -1
+        var iAt = -1, lAt = -1, qAt = -1, sAt = -1, tAt = -1, xAt = -1, zAt = -1
+        for index in list.indices {
+            switch list[index].nameKey {
+            case TagList.Key.v: vAt = index
+            case TagList.Key.a: aAt = index
+            case TagList.Key.b: bAt = index
+            case TagList.Key.bh: bhAt = index
+            case TagList.Key.c: cAt = index
+            case TagList.Key.d: dAt = index
+            case TagList.Key.h: hAt = index
+            case TagList.Key.i: iAt = index
+            case TagList.Key.l: lAt = index
+            case TagList.Key.q: qAt = index
+            case TagList.Key.s: sAt = index
+            case TagList.Key.t: tAt = index
+            case TagList.Key.x: xAt = index
+            case TagList.Key.z: zAt = index
             default: break
             }
         }
         // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
         // Checked in this order, so the first missing one is named.
-        func required(_ tag: TagList.Tag?, _ name: String) throws(DKIMError) -> TagList.Tag {
-            guard let tag else { throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)") }
-            return tag
+        func required(_ index: Int, _ name: String) throws(DKIMError) -> TagList.Tag {
+            guard index >= 0 else { throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)") }
+            return list[index]
         }
-        let v = try required(vTag, "v"), a = try required(aTag, "a"), b = try required(bTag, "b")
-        let bh = try required(bhTag, "bh"), d = try required(dTag, "d"), h = try required(hTag, "h")
-        let s = try required(sTag, "s")
+        func optional(_ index: Int) -> TagList.Tag? { index >= 0 ? list[index] : nil }
+        let v = try required(vAt, "v"), a = try required(aAt, "a"), b = try required(bAt, "b")
+        let bh = try required(bhAt, "bh"), d = try required(dAt, "d"), h = try required(hAt, "h")
+        let s = try required(sAt, "s")
+        let c = optional(cAt), i = optional(iAt), l = optional(lAt), q = optional(qAt), t = optional(tAt)
+        let x = optional(xAt), z = optional(zAt)
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
         guard v.value.elementsEqual("1".utf8) else {

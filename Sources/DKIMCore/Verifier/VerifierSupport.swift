@@ -84,7 +84,10 @@ struct Report {
         self.index = index
         var algorithm: String?
         var signaturePrefix: String?
-        for tag in signature.tags.tags {
+        // By position: iterating the tags would copy each one (a retain of the field's storage).
+        let tags = signature.tags.tags
+        for index in tags.indices where tags[index].nameKey == TagList.Key.a || tags[index].nameKey == TagList.Key.b {
+            let tag = tags[index]
             if tag.nameKey == TagList.Key.a {
                 // The name as written; a known algorithm written in lowercase is its literal, not a new String.
                 var known = signature.algorithm.tagValue
