@@ -88,4 +88,11 @@ import Testing
             #expect(Self.report(try await cachedVerifier.verify(message: message)) == uncached)
         }
     }
+
+    /// RFC 6376 §3.6.2.1: the key is looked up at `selector._domainkey.domain`, U-labels kept (RFC 8616 §4).
+    @Test func keyNameJoinsSelectorAndDomain() {
+        #expect(DKIMVerifier.keyName(selector: "brisbane", domain: "football.example.com") == Self.name)
+        #expect(DKIMVerifier.keyName(selector: "sél.2026", domain: "exämple.com") == "sél.2026._domainkey.exämple.com")
+        #expect(DKIMVerifier.concatenated("", "", "") == "")
+    }
 }

@@ -22,6 +22,7 @@ import Testing
     func fromOversigning(signedHeaders: [String], warned: Bool) async throws {
         let result = try await Self.outcome(signedHeaders: signedHeaders)
         #expect(result.result == .pass)
+        #expect(result.explanation == "The signature verified with the key at mail._domainkey.example.com.")
         #expect(result.warnings.contains { $0.code == "from-not-oversigned" } == warned)
         #expect(result.signature?.signedFromCount == signedHeaders.count { $0.lowercased() == "from" })
     }

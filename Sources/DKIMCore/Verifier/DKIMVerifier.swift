@@ -168,7 +168,8 @@ public struct DKIMVerifier: Sendable {
             report.warn("from-not-oversigned",
                         "From is not oversigned: a second From field could be added without breaking the signature.")
         }
-        return report.finish(signature, .pass, nil, "The signature verified with the key at \(keyName).")
+        return report.finish(signature, .pass, nil,
+                             Self.concatenated("The signature verified with the key at ", keyName, "."))
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
@@ -211,12 +212,25 @@ public struct DKIMVerifier: Sendable {
 
     /// `selector._domainkey.domain` (RFC 6376 §3.6.2.1), built in one allocation.
     static func keyName(selector: String, domain: String) -> String {
-        var name = ""
-        name.reserveCapacity(selector.utf8.count + 12 + domain.utf8.count)
-        name += selector
-        name += "._domainkey."
-        name += domain
-        return name
+        concatenated(selector, "._domainkey.", domain)
+    }
+
+    /// Three Strings joined, their UTF-8 copied into one buffer and made a String once: appending to a String
+    /// grows and checks it per part, and interpolation more so.
+    static func concatenated(_ first: String, _ second: String, _ third: String) -> String {
+        var first = first, second = second, third = third
+        return first.withUTF8 { a in
+            second.withUTF8 { b in
+                third.withUTF8 { c in
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { out in
+                        var end = out.initialize(fromContentsOf: a)
+                        end = UnsafeMutableBufferPointer(rebasing: out[end...]).initialize(fromContentsOf: b) + end
+                        end = UnsafeMutableBufferPointer(rebasing: out[end...]).initialize(fromContentsOf: c) + end
+                        return String(decoding: UnsafeBufferPointer(rebasing: out[..<end]), as: UTF8.self)
+                    }
+                }
+            }
+        }
     }
 
     /// Checks the resolver's answer for `keyName` and decodes the key (RFC 6376 §6.1.2); synchronous, so the

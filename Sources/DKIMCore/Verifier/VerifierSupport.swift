@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What can be read from a DKIM-Signature field even when it does not parse as a valid signature:
 /// enough to name the domain and selector in a report.
 struct PartialSignature {
@@ -92,7 +100,11 @@ struct Report {
                 // The name as written; a known algorithm written in lowercase is its literal, not a new String.
                 var known = signature.algorithm.tagValue
                 let same = known.withUTF8 { literal in
-                    tag.value.withUnsafeBufferPointer { $0.elementsEqual(literal) }
+                    tag.value.withUnsafeBufferPointer { value in
+                        guard value.count == literal.count, let left = value.baseAddress,
+                              let right = literal.baseAddress else { return value.count == literal.count }
+                        return memcmp(left, right, value.count) == 0
+                    }
                 }
                 algorithm = same ? known : tag.stringValue
             } else if tag.nameKey == TagList.Key.b {
