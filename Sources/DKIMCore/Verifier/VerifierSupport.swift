@@ -147,8 +147,12 @@ struct BodyHashCache {
 
     /// The body, or nil when the entries were computed while streaming.
     let body: ArraySlice<UInt8>?
-    /// Searched in order: a message has a few distinct keys at most (one per verified signature, bounded by
-    /// ``VerifyOptions/maxSignatures``), and a Dictionary cost a storage allocation and two SipHash runs a message.
+    /// The first hash computed, held inline: most messages carry one signature, or several with one key, and an
+    /// array for it was an allocation a message.
+    private var first: (key: Key, entry: Entry)?
+    /// The others, searched in order: a message has a few distinct keys at most (one per verified signature,
+    /// bounded by ``VerifyOptions/maxSignatures``), and a Dictionary cost a storage allocation and two SipHash runs
+    /// a message.
     private var entries: [(key: Key, entry: Entry)]
 
     init(body: ArraySlice<UInt8>) {
@@ -163,6 +167,7 @@ struct BodyHashCache {
 
     mutating func hash(canonicalization algorithm: CanonicalizationAlgorithm, limit: Int?) -> Entry {
         let key = Key(algorithm: algorithm, limit: limit)
+        if let first, first.key == key { return first.entry }
         if let found = entries.first(where: { $0.key == key }) { return found.entry }
         // Streaming computes every key a verifiable signature needs; were one missing, hashing an empty body
         // gives a digest that cannot match bh=, so the signature fails rather than passes.
@@ -171,7 +176,7 @@ struct BodyHashCache {
             body.withUnsafeBytes { computing.feed($0) }
         }
         let entry = computing.finish()
-        entries.append((key, entry))
+        if first == nil { first = (key, entry) } else { entries.append((key, entry)) }
         return entry
     }
 
