@@ -393,34 +393,62 @@ extension DKIMSignature {
         func shown() -> String { String(decoding: bytes, as: UTF8.self) }
         guard !bytes.isEmpty else { throw malformed("\(tag)= is empty (RFC 6376 §3.5)") }
         guard bytes.count <= 253 else { throw malformed("\(tag)= is longer than 253 octets (RFC 1035 §2.3.4)") }
+        // One pass over the bytes: whether all are ASCII, the number of labels, and the first faulty label (a
+        // length outside 1...63 or a byte outside the label alphabet, or a hyphen at an end). The faults are
+        // then reported in the order of the rules: UTF-8, the label count, then that label.
+        enum LabelFault { case length, alphabet }
+        var allASCII = true
+        var labelCount = 1
+        var fault: LabelFault?
+        bytes.withUnsafeBufferPointer { buffer in
+            var labelStart = 0
+            var labelAllowed = true
+            for index in 0...buffer.count {
+                guard index < buffer.count, buffer[index] != ASCII.period else {
+                    if fault == nil {
+                        let length = index &- labelStart
+                        if !(1...63).contains(length) {
+                            fault = .length
+                        } else if !labelAllowed || buffer[labelStart] == ASCII.hyphen
+                                    || buffer[index &- 1] == ASCII.hyphen {
+                            fault = .alphabet
+                        }
+                    }
+                    if index < buffer.count { labelCount &+= 1 }
+                    labelStart = index &+ 1
+                    labelAllowed = true
+                    continue
+                }
+                let byte = buffer[index]
+                if byte >= 0x80 {
+                    allASCII = false
+                } else if !(ASCII.isAlnum(byte) || byte == ASCII.hyphen) {
+                    labelAllowed = false
+                }
+            }
+        }
         // An ASCII value (the usual case) is valid UTF-8 as it stands; String(validating:) is generic in the
         // standard library and costs a metadata lookup per call, so it is kept for values with higher bytes.
         let text: String
-        if bytes.allSatisfy({ $0 < 0x80 }) {
+        if allASCII {
             text = String(decoding: bytes, as: UTF8.self)
         } else if let validated = String(validating: bytes, as: UTF8.self) {
             text = validated
         } else {
             throw malformed("\(tag)= is not valid UTF-8 (RFC 8616 §4)")
         }
-        let labelCount = bytes.count { $0 == ASCII.period } + 1
         guard labelCount >= minimumLabels else {
             throw malformed("\(tag)=\(shown()) needs at least \(minimumLabels) labels (RFC 6376 §3.5 domain-name)")
         }
-        var labelStart = bytes.startIndex
-        while labelStart <= bytes.endIndex {
-            let labelEnd = bytes[labelStart...].firstIndex(of: ASCII.period) ?? bytes.endIndex
-            let label = bytes[labelStart..<labelEnd]
-            labelStart = labelEnd + 1
-            guard (1...63).contains(label.count) else {
-                throw malformed("\(tag)=\(shown()) has a label that is empty or longer than 63 octets"
-                                + " (RFC 1035 §2.3.4)")
-            }
-            let allowed = label.allSatisfy { ASCII.isAlnum($0) || $0 == ASCII.hyphen || $0 >= 0x80 }
-            guard allowed, label.first != ASCII.hyphen, label.last != ASCII.hyphen else {
-                throw malformed("\(tag)=\(shown()) is not a valid domain name: labels hold letters, digits and"
-                                + " inner hyphens (RFC 5321 §4.1.2)")
-            }
+        switch fault {
+        case .length:
+            throw malformed("\(tag)=\(shown()) has a label that is empty or longer than 63 octets"
+                            + " (RFC 1035 §2.3.4)")
+        case .alphabet:
+            throw malformed("\(tag)=\(shown()) is not a valid domain name: labels hold letters, digits and"
+                            + " inner hyphens (RFC 5321 §4.1.2)")
+        case nil:
+            break
         }
         return text
     }
