@@ -74,6 +74,11 @@ public final class DKIMKeyCache: Sendable {
         var answers: [UnsafeRawPointer: (answer: [DNSTXTRecord], resolved: Resolved)] = [:]
     }
 
+    /// The most answers kept by address. A resolver that builds a new array per lookup (``SystemDNSResolver``)
+    /// adds one that is never found again, so the bound is small: a few dozen kept records, and such a resolver's
+    /// records are still found by their bytes.
+    static let maxAnswers = 64
+
     private let tables = LockedValue(Tables())
 
     /// Creates an empty cache.
@@ -126,7 +131,7 @@ public final class DKIMKeyCache: Sendable {
         let resolved = try resolved(parsing: strings.count == 1 ? strings[0] : answer[0].joined)
         if let address {
             tables.withLock { tables in
-                if tables.answers.count >= maxEntries { tables.answers.removeAll() }
+                if tables.answers.count >= Self.maxAnswers { tables.answers.removeAll() }
                 tables.answers[address] = (answer, resolved)
             }
         }
