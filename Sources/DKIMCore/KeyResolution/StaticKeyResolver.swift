@@ -32,6 +32,14 @@ public struct StaticKeyResolver: DKIMKeyResolver {
     }
 
     static func key(_ name: String) -> String {
+        // A name already in the table's form (no uppercase, no trailing dot: what the verifier asks for when
+        // d= and s= are written in lowercase) is its own key; only another is copied and lowercased.
+        var probe = name
+        let normalized = probe.withUTF8 { bytes in
+            // Through the contiguous UTF-8: iterating `String.UTF8View` costs an index step per byte.
+            bytes.last != ASCII.period && !bytes.contains { $0 >= ASCII.upperA && $0 <= ASCII.upperZ }
+        }
+        if normalized { return name }
         var bytes = Array(name.utf8)
         if bytes.last == ASCII.period { bytes.removeLast() }
         return String(decoding: bytes.map(ASCII.lowercased), as: UTF8.self)

@@ -56,6 +56,9 @@ public struct DKIMSignature: Sendable, Equatable {
     /// For a value made with the memberwise initializer, the range in the bytes ``headerField(foldingAt:)``
     /// returned at that moment (width 78). Not updated when a property changes.
     public var signatureValueRange: Range<Int>
+    /// How many names in `h=` are From (ignoring ASCII case), as parsed; nil for a value not made by parsing.
+    /// Like ``tags``, not updated when ``signedHeaders`` changes: the verifier reads it from the value it parsed.
+    var signedFromCount: Int?
 
     /// The identity a verifier reports: `i=` when present, else `@` followed by `d=` (RFC 6376 §3.5).
     public var effectiveIdentity: String { identity ?? "@" + domain }
@@ -79,7 +82,9 @@ public struct DKIMSignature: Sendable, Equatable {
         try self.init(parsing: fieldValue[...], allowingEmptySignature: false)
     }
 
-    init(parsing fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool) throws(DKIMError) {
+    /// - Parameter signedHeaderLists: `h=` lists parsed before, looked up by their bytes; nil parses `h=`.
+    init(parsing fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool,
+         signedHeaderLists: SignedHeaderListCache? = nil) throws(DKIMError) {
         let tags: TagList
         do {
             tags = try TagList(parsing: fieldValue)
@@ -87,36 +92,42 @@ public struct DKIMSignature: Sendable, Equatable {
             throw Self.malformed("the tag list is malformed: \(error.reason)")
         }
         // One pass over the tags, comparing packed names (TagList.nameKey), instead of a lookup per tag: tags are
-        // unique (TagList rejects duplicates), so each slot is the tag's only occurrence.
-        var vTag, aTag, bTag, bhTag, c, dTag, hTag, i, l, q, sTag, t, x, z: TagList.Tag?
-        for tag in tags.tags {
-            switch tag.nameKey {
-            case TagList.Key.v: vTag = tag
-            case TagList.Key.a: aTag = tag
-            case TagList.Key.b: bTag = tag
-            case TagList.Key.bh: bhTag = tag
-            case TagList.Key.c: c = tag
-            case TagList.Key.d: dTag = tag
-            case TagList.Key.h: hTag = tag
-            case TagList.Key.i: i = tag
-            case TagList.Key.l: l = tag
-            case TagList.Key.q: q = tag
-            case TagList.Key.s: sTag = tag
-            case TagList.Key.t: t = tag
-            case TagList.Key.x: x = tag
-            case TagList.Key.z: z = tag
+        // unique (TagList rejects duplicates), so each slot is the tag's only occurrence. The slots hold positions:
+        // each tag used is then copied out of the list once (a copy retains the field's storage).
+        let list = tags.tags
+        var vAt = -1, aAt = -1, bAt = -1, bhAt = -1, cAt = -1, dAt = -1, hAt = -1
+        var iAt = -1, lAt = -1, qAt = -1, sAt = -1, tAt = -1, xAt = -1, zAt = -1
+        for index in list.indices {
+            switch list[index].nameKey {
+            case TagList.Key.v: vAt = index
+            case TagList.Key.a: aAt = index
+            case TagList.Key.b: bAt = index
+            case TagList.Key.bh: bhAt = index
+            case TagList.Key.c: cAt = index
+            case TagList.Key.d: dAt = index
+            case TagList.Key.h: hAt = index
+            case TagList.Key.i: iAt = index
+            case TagList.Key.l: lAt = index
+            case TagList.Key.q: qAt = index
+            case TagList.Key.s: sAt = index
+            case TagList.Key.t: tAt = index
+            case TagList.Key.x: xAt = index
+            case TagList.Key.z: zAt = index
             default: break
             }
         }
         // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
         // Checked in this order, so the first missing one is named.
-        func required(_ tag: TagList.Tag?, _ name: String) throws(DKIMError) -> TagList.Tag {
-            guard let tag else { throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)") }
-            return tag
+        func required(_ index: Int, _ name: String) throws(DKIMError) -> TagList.Tag {
+            guard index >= 0 else { throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)") }
+            return list[index]
         }
-        let v = try required(vTag, "v"), a = try required(aTag, "a"), b = try required(bTag, "b")
-        let bh = try required(bhTag, "bh"), d = try required(dTag, "d"), h = try required(hTag, "h")
-        let s = try required(sTag, "s")
+        func optional(_ index: Int) -> TagList.Tag? { index >= 0 ? list[index] : nil }
+        let v = try required(vAt, "v"), a = try required(aAt, "a"), b = try required(bAt, "b")
+        let bh = try required(bhAt, "bh"), d = try required(dAt, "d"), h = try required(hAt, "h")
+        let s = try required(sAt, "s")
+        let c = optional(cAt), i = optional(iAt), l = optional(lAt), q = optional(qAt), t = optional(tAt)
+        let x = optional(xAt), z = optional(zAt)
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
         guard v.value.elementsEqual("1".utf8) else {
@@ -149,10 +160,21 @@ public struct DKIMSignature: Sendable, Equatable {
         self.selector = try Self.domainName(s.value, tag: "s", minimumLabels: 1)
 
         // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
-        let (signedHeaders, fromSigned) = try Self.colonList(h, validatingFieldNames: true, lookingFor: "from")
+        func parseSignedHeaders() throws(DKIMError) -> SignedHeaderListCache.Entry {
+            let (items, found) = try Self.colonList(h, validatingFieldNames: true, lookingFor: "from")
+            return (items, found)
+        }
+        let signedHeaderList: SignedHeaderListCache.Entry
+        if let signedHeaderLists {
+            signedHeaderList = try signedHeaderLists.list(h.value, parse: parseSignedHeaders)
+        } else {
+            signedHeaderList = try parseSignedHeaders()
+        }
+        let (signedHeaders, fromCount) = signedHeaderList
         self.signedHeaders = signedHeaders
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
-        guard fromSigned else {
+        self.signedFromCount = fromCount
+        guard fromCount > 0 else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 
@@ -171,7 +193,7 @@ public struct DKIMSignature: Sendable, Equatable {
             // Matched without regard to ASCII case, as before (RFC 5234 §2.3 literals).
             let (methods, offersDNS) = try Self.colonList(q, validatingFieldNames: false, lookingFor: "dns/txt")
             // RFC 6376 §3.5: dns/txt is the only defined method; a verifier cannot fetch a key otherwise.
-            guard offersDNS else {
+            guard offersDNS > 0 else {
                 throw Self.malformed("q=\(q.stringValue) does not offer the dns/txt query method (RFC 6376 §3.5)")
             }
             self.queryMethods = methods
@@ -284,6 +306,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.copiedHeaders = copiedHeaders
         self.tags = tags
         self.signatureValueRange = signatureValueRange
+        self.signedFromCount = nil
     }
 
     // MARK: Time checks
@@ -370,34 +393,62 @@ extension DKIMSignature {
         func shown() -> String { String(decoding: bytes, as: UTF8.self) }
         guard !bytes.isEmpty else { throw malformed("\(tag)= is empty (RFC 6376 §3.5)") }
         guard bytes.count <= 253 else { throw malformed("\(tag)= is longer than 253 octets (RFC 1035 §2.3.4)") }
+        // One pass over the bytes: whether all are ASCII, the number of labels, and the first faulty label (a
+        // length outside 1...63 or a byte outside the label alphabet, or a hyphen at an end). The faults are
+        // then reported in the order of the rules: UTF-8, the label count, then that label.
+        enum LabelFault { case length, alphabet }
+        var allASCII = true
+        var labelCount = 1
+        var fault: LabelFault?
+        bytes.withUnsafeBufferPointer { buffer in
+            var labelStart = 0
+            var labelAllowed = true
+            for index in 0...buffer.count {
+                guard index < buffer.count, buffer[index] != ASCII.period else {
+                    if fault == nil {
+                        let length = index &- labelStart
+                        if !(1...63).contains(length) {
+                            fault = .length
+                        } else if !labelAllowed || buffer[labelStart] == ASCII.hyphen
+                                    || buffer[index &- 1] == ASCII.hyphen {
+                            fault = .alphabet
+                        }
+                    }
+                    if index < buffer.count { labelCount &+= 1 }
+                    labelStart = index &+ 1
+                    labelAllowed = true
+                    continue
+                }
+                let byte = buffer[index]
+                if byte >= 0x80 {
+                    allASCII = false
+                } else if !(ASCII.isAlnum(byte) || byte == ASCII.hyphen) {
+                    labelAllowed = false
+                }
+            }
+        }
         // An ASCII value (the usual case) is valid UTF-8 as it stands; String(validating:) is generic in the
         // standard library and costs a metadata lookup per call, so it is kept for values with higher bytes.
         let text: String
-        if bytes.allSatisfy({ $0 < 0x80 }) {
+        if allASCII {
             text = String(decoding: bytes, as: UTF8.self)
         } else if let validated = String(validating: bytes, as: UTF8.self) {
             text = validated
         } else {
             throw malformed("\(tag)= is not valid UTF-8 (RFC 8616 §4)")
         }
-        let labelCount = bytes.count { $0 == ASCII.period } + 1
         guard labelCount >= minimumLabels else {
             throw malformed("\(tag)=\(shown()) needs at least \(minimumLabels) labels (RFC 6376 §3.5 domain-name)")
         }
-        var labelStart = bytes.startIndex
-        while labelStart <= bytes.endIndex {
-            let labelEnd = bytes[labelStart...].firstIndex(of: ASCII.period) ?? bytes.endIndex
-            let label = bytes[labelStart..<labelEnd]
-            labelStart = labelEnd + 1
-            guard (1...63).contains(label.count) else {
-                throw malformed("\(tag)=\(shown()) has a label that is empty or longer than 63 octets"
-                                + " (RFC 1035 §2.3.4)")
-            }
-            let allowed = label.allSatisfy { ASCII.isAlnum($0) || $0 == ASCII.hyphen || $0 >= 0x80 }
-            guard allowed, label.first != ASCII.hyphen, label.last != ASCII.hyphen else {
-                throw malformed("\(tag)=\(shown()) is not a valid domain name: labels hold letters, digits and"
-                                + " inner hyphens (RFC 5321 §4.1.2)")
-            }
+        switch fault {
+        case .length:
+            throw malformed("\(tag)=\(shown()) has a label that is empty or longer than 63 octets"
+                            + " (RFC 1035 §2.3.4)")
+        case .alphabet:
+            throw malformed("\(tag)=\(shown()) is not a valid domain name: labels hold letters, digits and"
+                            + " inner hyphens (RFC 5321 §4.1.2)")
+        case nil:
+            break
         }
         return text
     }
@@ -405,15 +456,15 @@ extension DKIMSignature {
     /// A colon-separated list with FWS allowed around each colon (`h=`, `q=`); items must not be empty.
     ///
     /// - Parameter target: a lowercase ASCII name to look for among the items, ignoring ASCII case.
-    /// - Returns: the items as written, and whether one of them is `target`.
+    /// - Returns: the items as written, and how many of them are `target`.
     private static func colonList(
         _ tag: TagList.Tag, validatingFieldNames: Bool, lookingFor target: StaticString
-    ) throws(DKIMError) -> (items: [String], found: Bool) {
+    ) throws(DKIMError) -> (items: [String], found: Int) {
         guard !tag.value.isEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
         let value = tag.value
         // Sized once: growing the array one doubling at a time was six allocations for a usual h= list.
         var items: [String] = []
-        var found = false
+        var found = 0
         // Through a buffer pointer, each item in one forward scan: FWS, a run of field-name characters, FWS, then
         // a colon or the end. Anything else is an invalid item, whose bounds are then found for the message.
         let failure: (item: Range<Int>, empty: Bool)? = value.withUnsafeBufferPointer { bytes in
@@ -438,7 +489,7 @@ extension DKIMSignature {
                 }
                 guard first < last else { return (first..<last, true) }
                 let item = UnsafeBufferPointer(rebasing: bytes[first..<last])
-                if !found, ASCII.equalsIgnoringCase(item, target) { found = true }
+                if ASCII.equalsIgnoringCase(item, target) { found &+= 1 }
                 items.append(String(decoding: item, as: UTF8.self))
                 if index == count { return nil }
                 index &+= 1  // the colon

@@ -72,58 +72,81 @@ public struct TagList: Sendable, Equatable {
         var tags: [Tag] = []
         // Room for the tags of a usual signature (about a dozen) in one allocation instead of five doublings.
         tags.reserveCapacity(Self.expectedTagCount)
+        // The whole list is read through one buffer pointer: every byte without a check against the slice's
+        // bounds, and no call per fold or value run with the slice passed along.
+        let failure = input.withUnsafeBufferPointer { bytes -> DKIMError? in
+            do throws(DKIMError) {
+                try Self.parse(bytes, of: input, into: &tags)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+        self.tags = tags
+    }
+
+    /// The parse of ``init(parsing:)-(ArraySlice<UInt8>)`` over `input`'s bytes; offsets in `bytes` are offsets
+    /// from `input.startIndex`, and each value is sliced from `input`.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, of input: ArraySlice<UInt8>,
+                              into tags: inout [Tag]) throws(DKIMError) {
+        guard let start = bytes.baseAddress else { return }
+        let base = UnsafeRawPointer(start)
+        let count = bytes.count
         var seen = Set<String>()
-        var position = input.startIndex
-        let end = input.endIndex
+        var position = 0
 
         func fail(_ reason: String) -> DKIMError { DKIMError(.malformedTagList, reason) }
 
-        while position < end {
-            position = try Self.skipOptionalFWS(input, from: position)
-            if position == end { break }
+        while position < count {
+            // Most tag names and values have no white space around them, and the call is then saved.
+            if isFWSByte(bytes[position]) { position = try skipFWS(bytes, from: position) }
+            if position == count { break }
+            let first = bytes[position]
             // An empty tag-spec (";;" or a trailing ";" followed by FWS) is tolerated, as common verifiers do.
-            if input[position] == ASCII.semicolon {
-                position += 1
+            if first == ASCII.semicolon {
+                position &+= 1
                 continue
             }
             // tag-name = ALPHA *ALNUMPUNC (RFC 6376 §3.2)
             let nameStart = position
-            guard ASCII.isAlpha(input[position]) else {
-                throw fail("expected a tag name at offset \(position - input.startIndex), found \(Self.describe(input[position]))")
+            guard ASCII.isAlpha(first) else {
+                throw fail("expected a tag name at offset \(position), found \(Self.describe(first))")
             }
-            while position < end, ASCII.isAlnum(input[position]) || input[position] == ASCII.underscore {
-                position += 1
+            position &+= 1
+            while position < count, ASCII.isAlnum(bytes[position]) || bytes[position] == ASCII.underscore {
+                position &+= 1
             }
-            let key = Self.nameKey(input[nameStart..<position])
-            let name = Self.definedName(key) ?? String(decoding: input[nameStart..<position], as: UTF8.self)
-            position = try Self.skipOptionalFWS(input, from: position)
-            guard position < end, input[position] == ASCII.equals else {
+            let nameBytes = UnsafeBufferPointer(rebasing: bytes[nameStart..<position])
+            let key = Self.nameKey(nameBytes)
+            let name = Self.definedName(key) ?? String(decoding: nameBytes, as: UTF8.self)
+            if position < count, isFWSByte(bytes[position]) { position = try skipFWS(bytes, from: position) }
+            guard position < count, bytes[position] == ASCII.equals else {
                 throw fail("tag \"\(name)\" has no \"=\"")
             }
-            position += 1
-            position = try Self.skipOptionalFWS(input, from: position)
+            position &+= 1
+            if position < count, isFWSByte(bytes[position]) { position = try skipFWS(bytes, from: position) }
 
             // tag-value = [ tval *( 1*(WSP / FWS) tval ) ]; tval = 1*VALCHAR; VALCHAR = %x21-3A / %x3C-7E.
             // Bytes >= 0x80 are accepted too: RFC 8616 §4 allows UTF-8 in DKIM tag values.
             let valueStart = position
             var valueEnd = position
-            while position < end, input[position] != ASCII.semicolon {
-                let run = Self.valueRunEnd(input, from: position)
-                if run > position {
-                    position = run
-                    valueEnd = run
+            while position < count {
+                let byte = bytes[position]
+                if byte == ASCII.semicolon { break }
+                if byte > ASCII.space, byte != ASCII.delete {
+                    // A run of VALCHARs: to the first SP, control byte, DEL or ';', eight bytes at a time
+                    // (`b=` alone is hundreds of bytes per signature).
+                    position = ByteScan.first(below: ASCII.space + 1, or: ASCII.semicolon, ASCII.delete, in: base,
+                                              from: position &+ 1, end: count)
+                    valueEnd = position
                     continue
                 }
-                let byte = input[position]
-                if ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf {
-                    position = try Self.skipFWS(input, from: position)
+                if isFWSByte(byte) {
+                    position = try skipFWS(bytes, from: position)
                     continue
                 }
-                guard byte > ASCII.space, byte != ASCII.delete else {
-                    throw fail("tag \"\(name)\" contains \(Self.describe(byte)), which is not allowed in a tag value")
-                }
-                position += 1
-                valueEnd = position
+                throw fail("tag \"\(name)\" contains \(Self.describe(byte)), which is not allowed in a tag value")
             }
             // A linear scan for the short lists of real fields; a set once a (hostile) list grows long.
             let duplicate: Bool
@@ -136,10 +159,15 @@ public struct TagList: Sendable, Equatable {
             guard !duplicate else {
                 throw fail("tag \"\(name)\" appears more than once (RFC 6376 §3.2 forbids duplicate tags)")
             }
-            tags.append(Tag(name: name, nameKey: key, value: input[valueStart..<valueEnd]))
-            if position < end { position += 1 }  // the ';'
+            let valueRange = (input.startIndex &+ valueStart)..<(input.startIndex &+ valueEnd)
+            tags.append(Tag(name: name, nameKey: key, value: input[valueRange]))
+            if position < count { position &+= 1 }  // the ';'
         }
-        self.tags = tags
+    }
+
+    @inline(__always)
+    private static func isFWSByte(_ byte: UInt8) -> Bool {
+        ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf
     }
 
     /// The capacity a parse starts with: a DKIM-Signature usually has 10 to 13 tags, a key record 2 to 4.
@@ -151,29 +179,6 @@ public struct TagList: Sendable, Equatable {
     /// Parses a tag list held in an array.
     public init(parsing input: [UInt8]) throws(DKIMError) {
         try self.init(parsing: input[...])
-    }
-
-    /// The end of the run of VALCHARs (and bytes ≥ 0x80) starting at `start`: the first SP, control byte, DEL
-    /// or `;`, or the end. Read through a buffer pointer: `b=` alone is hundreds of bytes per signature.
-    @inline(__always)
-    private static func valueRunEnd(_ input: ArraySlice<UInt8>, from start: Int) -> Int {
-        input.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return start }
-            // Eight bytes at a time: SP and the control bytes are below 0x21.
-            let offset = ByteScan.first(below: ASCII.space + 1, or: ASCII.semicolon, ASCII.delete, in: base,
-                                        from: start - input.startIndex, end: buffer.count)
-            return input.startIndex + offset
-        }
-    }
-
-    /// ``skipFWS(_:from:)`` when a white space or line-break byte is next; most tag names and values have none
-    /// around them, and the call is then saved.
-    @inline(__always)
-    private static func skipOptionalFWS(_ input: ArraySlice<UInt8>, from start: Int) throws(DKIMError) -> Int {
-        guard start < input.endIndex else { return start }
-        let byte = input[start]
-        guard ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf else { return start }
-        return try skipFWS(input, from: start)
     }
 
     /// The packed names (``nameKey(_:)``: the bytes from the low end, the length in the top byte) of the tags
@@ -225,25 +230,25 @@ public struct TagList: Sendable, Equatable {
 
     /// Skips FWS = [*WSP CRLF] 1*WSP (RFC 5322 §3.2.2 as used by RFC 6376 §2.8); a line break must be
     /// followed by white space, or the field would have ended there.
-    private static func skipFWS(_ input: ArraySlice<UInt8>, from start: Int) throws(DKIMError) -> Int {
+    private static func skipFWS(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(DKIMError) -> Int {
         var position = start
-        let end = input.endIndex
+        let end = bytes.count
         while position < end {
-            let byte = input[position]
+            let byte = bytes[position]
             if ASCII.isWSP(byte) {
-                position += 1
+                position &+= 1
             } else if byte == ASCII.cr || byte == ASCII.lf {
                 // Accept CRLF (and a bare LF, for tag lists from LF-only sources) only when WSP follows.
-                var next = position + 1
+                var next = position &+ 1
                 if byte == ASCII.cr {
-                    guard next < end, input[next] == ASCII.lf else {
-                        throw DKIMError(.malformedTagList, "a bare CR at offset \(position - input.startIndex)")
+                    guard next < end, bytes[next] == ASCII.lf else {
+                        throw DKIMError(.malformedTagList, "a bare CR at offset \(position)")
                     }
-                    next += 1
+                    next &+= 1
                 }
-                guard next < end, ASCII.isWSP(input[next]) else {
+                guard next < end, ASCII.isWSP(bytes[next]) else {
                     throw DKIMError(.malformedTagList,
-                                    "a line break at offset \(position - input.startIndex) is not followed by white space")
+                                    "a line break at offset \(position) is not followed by white space")
                 }
                 position = next
             } else {

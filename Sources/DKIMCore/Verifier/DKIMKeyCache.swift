@@ -26,63 +26,58 @@ public final class DKIMKeyCache: Sendable {
     /// The most records (and as many keys) kept at once.
     public let maxEntries: Int
 
-    /// Bytes hashed eight at a time into one word, which goes to the (seeded) `Hasher` with the length.
-    ///
-    /// `[UInt8]`'s own `hash(into:)` feeds the hasher one element at a time, and even one `combine(bytes:)` of a
-    /// 400-octet record ran SipHash over every byte: two lookups per verification cost as much as parsing the
-    /// signature. The word mix is not collision-resistant against chosen input, so a hostile set of records
-    /// could share a bucket; the table is bounded by ``maxEntries`` and equality still compares every byte,
-    /// so that costs time proportional to the bound, never a wrong key.
-    private struct Bytes: Hashable {
-        let value: [UInt8]
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(value.count)
-            hasher.combine(value.withUnsafeBytes(Self.mix))
-        }
-
-        /// One `memcmp`: the array's own `==` compares element by element.
-        static func == (left: Bytes, right: Bytes) -> Bool {
-            guard left.value.count == right.value.count else { return false }
-            return left.value.withUnsafeBytes { a in
-                right.value.withUnsafeBytes { b in
-                    a.isEmpty || memcmp(a.baseAddress.unsafelyUnwrapped, b.baseAddress.unsafelyUnwrapped, a.count) == 0
-                }
-            }
-        }
-
-        /// A multiply-xorshift mix of the bytes, eight at a time, the last partial word zero-padded.
-        private static func mix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-            let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var state: UInt64 = 0
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                state = (state ^ word) &* multiplier
-                state ^= state >> 29
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            state = (state ^ tail) &* multiplier
-            return state ^ (state >> 29)
-        }
-    }
-
     private struct KeyName: Hashable {
         let type: DKIMKeyType
-        let data: Bytes
+        let data: HashedBytes
+    }
+
+    /// A parsed record with what a verifier reads from it, worked out once per distinct record and kept with it:
+    /// `k=`, `t=`, `h=` and `s=` are Strings, and asking them each verification lowercased a String per name.
+    /// Immutable, and a class so that handing it out of the table is one reference, not a copy of every field.
+    final class Resolved: Sendable {
+        let record: DKIMKeyRecord
+        /// ``DKIMKeyRecord/keyType``.
+        let keyType: DKIMKeyType?
+        /// ``DKIMKeyRecord/isTesting`` (`t=y`).
+        let isTesting: Bool
+        /// ``DKIMKeyRecord/allowsHashAlgorithm(_:)`` for `sha256`.
+        let allowsSHA256: Bool
+        /// ``DKIMKeyRecord/appliesToEmail``.
+        let appliesToEmail: Bool
+        /// ``DKIMKeyRecord/requiresStrictIdentity`` (`t=s`).
+        let requiresStrictIdentity: Bool
+        /// The decoded key when the record has one that decodes; nil otherwise (the verifier then decodes it and
+        /// reports the error in its own order of checks).
+        let key: DKIMPublicKey?
+
+        init(_ record: DKIMKeyRecord, key: DKIMPublicKey?) {
+            self.record = record
+            self.keyType = record.keyType
+            self.isTesting = record.isTesting
+            self.allowsSHA256 = record.allowsHashAlgorithm("sha256")
+            self.appliesToEmail = record.appliesToEmail
+            self.requiresStrictIdentity = record.requiresStrictIdentity
+            self.key = key
+        }
     }
 
     private struct Tables {
-        var records: [Bytes: DKIMKeyRecord] = [:]
+        var records: [HashedBytes: Resolved] = [:]
         var keys: [KeyName: DKIMPublicKey] = [:]
+        /// Lookup answers already resolved, by the address of the answer's array storage, with the answer kept.
+        ///
+        /// A resolver that answers from a table (``StaticKeyResolver``, ``TXTRecordFileResolver``) or from its
+        /// own cache (``CachingKeyResolver``) hands back the same array each time, so its record is found without
+        /// joining, hashing and comparing the record bytes. Keeping the array keeps its storage alive, so the
+        /// address cannot be reused for another array while the entry exists, and storage shared with the cache
+        /// is never changed in place (a change copies it first): the same address is the same answer.
+        var answers: [UnsafeRawPointer: (answer: [DNSTXTRecord], resolved: Resolved)] = [:]
     }
+
+    /// The most answers kept by address. A resolver that builds a new array per lookup (``SystemDNSResolver``)
+    /// adds one that is never found again, so the bound is small: a few dozen kept records, and such a resolver's
+    /// records are still found by their bytes.
+    static let maxAnswers = 64
 
     private let tables = LockedValue(Tables())
 
@@ -102,14 +97,45 @@ public final class DKIMKeyCache: Sendable {
     /// - Returns: the parsed record.
     /// - Throws: as ``DKIMKeyRecord/init(parsing:)-([UInt8])``.
     public func record(parsing bytes: [UInt8]) throws -> DKIMKeyRecord {
-        let name = Bytes(value: bytes)
+        try resolved(parsing: bytes).record
+    }
+
+    /// ``record(parsing:)`` with what the verifier reads from the record and its decoded key (when it decodes).
+    private func resolved(parsing bytes: [UInt8]) throws -> Resolved {
+        let name = HashedBytes(bytes)
         if let known = tables.withLock({ $0.records[name] }) { return known }
         let parsed = try DKIMKeyRecord(parsing: bytes)
+        // Decoded now, once per record; a record whose key does not decode keeps nil, and the verifier decodes it
+        // again after its other checks, as without a cache, so its report is the same.
+        let resolved = Resolved(parsed, key: try? publicKey(of: parsed))
         tables.withLock { tables in
-            if tables.records.count >= maxEntries { tables.records.removeAll() }
-            tables.records[name] = parsed
+            if tables.records.count >= maxEntries {
+                tables.records.removeAll()
+                tables.answers.removeAll()
+            }
+            tables.records[name] = resolved
         }
-        return parsed
+        return resolved
+    }
+
+    /// The record of a lookup answer holding exactly one TXT record (RFC 6376 §3.6.2.2: its strings joined).
+    ///
+    /// - Parameter answer: the records of one lookup; must hold one record.
+    /// - Returns: the parsed record with what the verifier reads from it.
+    /// - Throws: as ``DKIMKeyRecord/init(parsing:)-([UInt8])``.
+    func resolved(answer: [DNSTXTRecord]) throws -> Resolved {
+        let address = answer.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let address, let known = tables.withLock({ $0.answers[address]?.resolved }) { return known }
+        let strings = answer[0].strings
+        // One string (a short record) is its own joined form; only a split record is copied.
+        let resolved = try resolved(parsing: strings.count == 1 ? strings[0] : answer[0].joined)
+        if let address {
+            tables.withLock { tables in
+                if tables.answers.count >= Self.maxAnswers { tables.answers.removeAll() }
+                tables.answers[address] = (answer, resolved)
+            }
+        }
+        return resolved
     }
 
     /// Decodes a record's public key, or returns the earlier decoding of the same `k=` and `p=`.
@@ -118,7 +144,7 @@ public final class DKIMKeyCache: Sendable {
     /// - Throws: as ``DKIMKeyRecord/publicKey()``.
     public func publicKey(of record: DKIMKeyRecord) throws -> DKIMPublicKey {
         guard let type = record.keyType else { return try record.publicKey() }
-        let name = KeyName(type: type, data: Bytes(value: record.publicKeyData))
+        let name = KeyName(type: type, data: HashedBytes(record.publicKeyData))
         if let known = tables.withLock({ $0.keys[name] }) { return known }
         let key = try record.publicKey()
         tables.withLock { tables in
@@ -128,3 +154,60 @@ public final class DKIMKeyCache: Sendable {
         return key
     }
 }
+
+/// Bytes hashed eight at a time into one word, which goes to the (seeded) `Hasher` with the length.
+///
+/// `[UInt8]`'s own `hash(into:)` feeds the hasher one element at a time, and even one `combine(bytes:)` of a
+/// 400-octet record ran SipHash over every byte: two lookups per verification cost as much as parsing the
+/// signature. The word mix is not collision-resistant against chosen input, so a hostile set of values
+/// could share a bucket; every table keyed by it is bounded and equality still compares every byte,
+/// so that costs time proportional to the bound, never a wrong entry.
+struct HashedBytes: Hashable {
+    let value: ArraySlice<UInt8>
+
+    init(_ value: [UInt8]) { self.value = value[...] }
+
+    /// A key for a lookup; stored keys hold their own bytes (see ``owned``), not a slice of a larger array.
+    init(slice value: ArraySlice<UInt8>) { self.value = value }
+
+    /// The same bytes in an array of their own, to be kept in a table without keeping the array they came from.
+    var owned: HashedBytes { HashedBytes(Array(value)) }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(value.count)
+        hasher.combine(value.withUnsafeBytes(Self.mix))
+    }
+
+    /// One `memcmp`: the array's own `==` compares element by element.
+    static func == (left: HashedBytes, right: HashedBytes) -> Bool {
+        guard left.value.count == right.value.count else { return false }
+        return left.value.withUnsafeBytes { a in
+            right.value.withUnsafeBytes { b in
+                a.isEmpty || memcmp(a.baseAddress.unsafelyUnwrapped, b.baseAddress.unsafelyUnwrapped, a.count) == 0
+            }
+        }
+    }
+
+    /// A multiply-xorshift mix of the bytes, eight at a time, the last partial word zero-padded.
+    private static func mix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var state: UInt64 = 0
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            state = (state ^ word) &* multiplier
+            state ^= state >> 29
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        state = (state ^ tail) &* multiplier
+        return state ^ (state >> 29)
+    }
+}
+

@@ -13,6 +13,9 @@ public struct DKIMVerifier: Sendable {
     /// The options this verifier applies.
     public let options: VerifyOptions
 
+    /// `h=` lists already parsed, shared by the copies of this verifier.
+    let signedHeaderLists = SignedHeaderListCache()
+
     /// Creates a verifier.
     public init(options: VerifyOptions) {
         self.options = options
@@ -99,17 +102,16 @@ public struct DKIMVerifier: Sendable {
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
         let signature: DKIMSignature
         do {
-            signature = try DKIMSignature(parsing: field.value)
+            signature = try DKIMSignature(parsing: field.value, allowingEmptySignature: false,
+                                          signedHeaderLists: signedHeaderLists)
         } catch {
             let partial = PartialSignature(field: field)
             let (reason, sentence) = partial.classify(error)
             return partial.result(index: index, .permerror, reason, sentence)
         }
-        // The tags were parsed once already; reading them again would double the cost of a small message.
-        let partial = PartialSignature(reportingFor: signature)
-        var report = Report(index: index, signature: signature, partial: partial)
+        var report = Report(index: index, reportingFor: signature)
         guard signature.signedHeaders.count <= limits.maximumSignedHeaderNames else {
-            return report.finish(.permerror, .limitExceeded,
+            return report.finish(signature, .permerror, .limitExceeded,
                 "h= lists \(signature.signedHeaders.count) header field names; more than "
                 + "\(limits.maximumSignedHeaderNames) are refused.")
         }
@@ -119,41 +121,42 @@ public struct DKIMVerifier: Sendable {
             break
         case .rsaSHA1:
             // RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid.
-            return report.finish(.permerror, .algorithmForbidden,
+            return report.finish(signature, .permerror, .algorithmForbidden,
                                  "rsa-sha1 signatures are not accepted (RFC 8301 §3.1).")
         case .other(let name):
-            return report.finish(.permerror, .algorithmUnsupported,
+            return report.finish(signature, .permerror, .algorithmUnsupported,
                                  "The signing algorithm \"\(name)\" is not supported.")
         }
         if let expiration = signature.expiration, expiration < now {
             // RFC 6376 §6.1.1: a verifier may treat an expired signature as PERMFAIL (signature expired).
-            return report.finish(.permerror, .signatureExpired,
+            return report.finish(signature, .permerror, .signatureExpired,
                                  "The signature expired at \(expiration) (x=); it is now \(now).")
         }
         if let timestamp = signature.timestamp, timestamp > now &+ options.clockSkew {
-            return report.finish(.permerror, .timestampInFuture,
+            return report.finish(signature, .permerror, .timestampInFuture,
                                  "The signature timestamp \(timestamp) (t=) is in the future (now \(now)).")
         }
         if signature.bodyLength != nil, options.bodyLengthPolicy == .refuse {
-            return report.finish(.policy, .bodyLengthRefused,
+            return report.finish(signature, .policy, .bodyLengthRefused,
                                  "The signature covers only part of the body (l=) and local policy refuses that.")
         }
 
         // RFC 6376 §6.1.2: fetch and check the public key.
-        let keyName = signature.selector + "._domainkey." + signature.domain
+        let keyName = Self.keyName(selector: signature.selector, domain: signature.domain)
+        let answer = await options.resolver.lookupTXT(keyName)
         let key: DKIMPublicKey
-        switch await fetchKey(named: keyName, for: signature, report: &report) {
+        switch checkKey(answer, named: keyName, for: signature, report: &report) {
         case .success(let fetched):
             key = fetched
         case .failure(let failure):
-            return report.finish(failure.result, failure.reason, failure.explanation)
+            return report.finish(signature, failure.result, failure.reason, failure.explanation)
         }
 
         // RFC 6376 §6.1.3: body hash first, then the header hash and signature.
         let bodyHash = bodyHashes.hash(canonicalization: signature.canonicalization.body, limit: signature.bodyLength)
         if let limit = signature.bodyLength {
             if limit > bodyHash.totalLength {
-                return report.finish(.permerror, .bodyLengthExceedsBody,
+                return report.finish(signature, .permerror, .bodyLengthExceedsBody,
                     "l=\(limit) is larger than the canonicalized body (\(bodyHash.totalLength) octets).")
             }
             let unsigned = bodyHash.totalLength - limit
@@ -163,12 +166,12 @@ public struct DKIMVerifier: Sendable {
             }
         }
         guard constantTimeEquals(bodyHash.digest, signature.bodyHash) else {
-            return report.finish(.fail, .bodyHashMismatch,
+            return report.finish(signature, .fail, .bodyHashMismatch,
                                  "The body hash does not match bh=: the body was changed after signing.")
         }
         let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: headers)
         guard key.isValidSignature(signature.signature, forDigest: digest) else {
-            return report.finish(.fail, .signatureMismatch,
+            return report.finish(signature, .fail, .signatureMismatch,
                 "The signature does not verify with the key at \(keyName): a signed header field was changed, "
                 + "or the key does not match the one that signed.")
         }
@@ -176,15 +179,20 @@ public struct DKIMVerifier: Sendable {
             report.warn("from-not-oversigned",
                         "From is not oversigned: a second From field could be added without breaking the signature.")
         }
-        return report.finish(.pass, nil, "The signature verified with the key at \(keyName).")
+        return report.finish(signature, .pass, nil,
+                             Self.concatenated("The signature verified with the key at ", keyName, "."))
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
     static func isOversigned(_ name: String, in signature: DKIMSignature, headers: HeaderTable) -> Bool {
         // Compared as bytes in place: `String.lowercased()` allocated a String per h= name on every verification.
         return HeaderField.withNameBytes(name) { nameBytes in
-            let signedCount = signature.signedHeaders.count { signed in
-                HeaderField.withNameBytes(signed) { signedBytes in
+            // From as counted by the parse (no pass over the names); any other name, or a value not parsed here,
+            // is counted now.
+            let parsedCount = name == "from" ? signature.signedFromCount : nil
+            let signedCount = parsedCount ?? signature.signedHeaders.count { signed in
+                // The length first: most names in h= differ from this one in length, and it needs no copy.
+                signed.utf8.count == nameBytes.count && HeaderField.withNameBytes(signed) { signedBytes in
                     signedBytes.count == nameBytes.count
                         && zip(signedBytes, nameBytes).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
                 }
@@ -211,10 +219,35 @@ public struct DKIMVerifier: Sendable {
         let explanation: String
     }
 
-    private func fetchKey(named keyName: String, for signature: DKIMSignature,
-                          report: inout Report) async -> Result<DKIMPublicKey, Failure> {
+    /// `selector._domainkey.domain` (RFC 6376 §3.6.2.1), built in one allocation.
+    static func keyName(selector: String, domain: String) -> String {
+        concatenated(selector, "._domainkey.", domain)
+    }
+
+    /// Three Strings joined, their UTF-8 copied into one buffer and made a String once: appending to a String
+    /// grows and checks it per part, and interpolation more so.
+    static func concatenated(_ first: String, _ second: String, _ third: String) -> String {
+        var first = first, second = second, third = third
+        return first.withUTF8 { a in
+            second.withUTF8 { b in
+                third.withUTF8 { c in
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { out in
+                        var end = out.initialize(fromContentsOf: a)
+                        end = UnsafeMutableBufferPointer(rebasing: out[end...]).initialize(fromContentsOf: b) + end
+                        end = UnsafeMutableBufferPointer(rebasing: out[end...]).initialize(fromContentsOf: c) + end
+                        return String(decoding: UnsafeBufferPointer(rebasing: out[..<end]), as: UTF8.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks the resolver's answer for `keyName` and decodes the key (RFC 6376 §6.1.2); synchronous, so the
+    /// only suspension of a verification is the lookup itself.
+    private func checkKey(_ answer: TXTLookupResult, named keyName: String, for signature: DKIMSignature,
+                          report: inout Report) -> Result<DKIMPublicKey, Failure> {
         let records: [DNSTXTRecord]
-        switch await options.resolver.lookupTXT(keyName) {
+        switch answer {
         case .records(let found):
             records = found
         case .notFound:
@@ -234,35 +267,29 @@ public struct DKIMVerifier: Sendable {
                 explanation: "\(keyName) has \(records.count) TXT records; more than \(limits.maximumTXTRecords) "
                     + "are refused."))
         }
-        let sizes = records.map { $0.strings.reduce(0) { $0 + $1.count } }
-        if let large = sizes.first(where: { $0 > limits.maximumTXTRecordOctets }) {
-            return .failure(Failure(result: .permerror, reason: .limitExceeded,
-                explanation: "A TXT record at \(keyName) has \(large) octets; "
-                    + "more than \(limits.maximumTXTRecordOctets) are refused."))
-        }
-        // RFC 6376 §3.6.2.2: the strings of one record are joined; of several records, use the one key record.
-        var parsedRecords: [DKIMKeyRecord] = []
-        var firstError: DKIMError?
         for record in records {
-            do {
-                let bytes = record.joined
-                parsedRecords.append(try options.keyCache?.record(parsing: bytes) ?? DKIMKeyRecord(parsing: bytes))
-            } catch let error as DKIMError {
-                firstError = firstError ?? error
-            } catch {
-                firstError = firstError ?? DKIMError(.malformedKeyRecord, "\(error)")
+            let size = record.strings.reduce(0) { $0 + $1.count }
+            if size > limits.maximumTXTRecordOctets {
+                return .failure(Failure(result: .permerror, reason: .limitExceeded,
+                    explanation: "A TXT record at \(keyName) has \(size) octets; "
+                        + "more than \(limits.maximumTXTRecordOctets) are refused."))
             }
         }
-        guard parsedRecords.count <= 1 else {
+        // RFC 6376 §3.6.2.2: the strings of one record are joined; of several records, use the one key record.
+        let resolved: DKIMKeyCache.Resolved
+        switch Self.parseKeyRecords(records, cache: options.keyCache) {
+        case .success(let found):
+            resolved = found
+        case .failure(.ambiguous(let count)):
             return .failure(Failure(result: .permerror, reason: .keyAmbiguous,
-                explanation: "\(parsedRecords.count) TXT records at \(keyName) are DKIM key records; there must be one."))
-        }
-        guard let record = parsedRecords.first else {
+                explanation: "\(count) TXT records at \(keyName) are DKIM key records; there must be one."))
+        case .failure(.noKeyRecord(let firstError)):
             let detail = firstError.map { ": \($0.reason)" } ?? ""
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
-                                    explanation: "The TXT record at \(keyName) is not a valid DKIM key record\(detail)."))
+                explanation: "The TXT record at \(keyName) is not a valid DKIM key record\(detail)."))
         }
-        if record.isTesting {
+        let record = resolved.record
+        if resolved.isTesting {
             report.testing = true
             report.warn("testing-key", "The key record at \(keyName) has t=y (testing mode).")
         }
@@ -272,7 +299,7 @@ public struct DKIMVerifier: Sendable {
         }
         // RFC 6376 §6.1.2: k= must match the signature algorithm, h= must allow its hash, s= must allow email.
         let expectedType: DKIMKeyType = signature.algorithm == .ed25519SHA256 ? .ed25519 : .rsa
-        guard let keyType = record.keyType else {
+        guard let keyType = resolved.keyType else {
             // RFC 6376 §3.6.1: an unrecognized k= makes the key unusable.
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
                 explanation: "The key at \(keyName) has an unknown key type k=\(record.keyTypeName)."))
@@ -281,22 +308,22 @@ public struct DKIMVerifier: Sendable {
             return .failure(Failure(result: .permerror, reason: .keyTypeMismatch,
                 explanation: "The key at \(keyName) is k=\(record.keyTypeName) but the signature uses \(signature.algorithm)."))
         }
-        if let hashes = record.hashAlgorithms, !record.allowsHashAlgorithm("sha256") {
+        if let hashes = record.hashAlgorithms, !resolved.allowsSHA256 {
             return .failure(Failure(result: .permerror, reason: .keyHashMismatch,
                 explanation: "The key at \(keyName) allows only h=\(hashes.joined(separator: ":")), not sha256."))
         }
-        guard record.appliesToEmail else {
+        guard resolved.appliesToEmail else {
             return .failure(Failure(result: .permerror, reason: .keyServiceMismatch,
                 explanation: "The key at \(keyName) is not for email (s=\(record.serviceTypes.joined(separator: ":")))."))
         }
-        if record.requiresStrictIdentity, !Self.identityDomainEqualsDomain(signature) {
+        if resolved.requiresStrictIdentity, !Self.identityDomainEqualsDomain(signature) {
             // RFC 6376 §3.6.1 t=s: the i= domain must equal d=, not be a subdomain of it.
             return .failure(Failure(result: .permerror, reason: .keyStrictIdentity,
                 explanation: "The key at \(keyName) has t=s, so i= must be exactly in \(signature.domain)."))
         }
         let key: DKIMPublicKey
         do {
-            key = try options.keyCache?.publicKey(of: record) ?? record.publicKey()
+            key = try resolved.key ?? options.keyCache?.publicKey(of: record) ?? record.publicKey()
         } catch let error as DKIMError where error.code == .keyTooLarge {
             return .failure(Failure(result: .permerror, reason: .keyTooLarge, explanation: error.reason))
         } catch {
@@ -321,6 +348,45 @@ public struct DKIMVerifier: Sendable {
             }
         }
         return .success(key)
+    }
+
+    private enum KeyRecordFailure: Error {
+        /// More than one of the records parses as a key record.
+        case ambiguous(Int)
+        /// None does; the first parse error, if any.
+        case noKeyRecord(DKIMError?)
+    }
+
+    /// Parses the TXT records of an answer and returns the one DKIM key record (RFC 6376 §3.6.2.2).
+    private static func parseKeyRecords(_ records: [DNSTXTRecord], cache: DKIMKeyCache?)
+        -> Result<DKIMKeyCache.Resolved, KeyRecordFailure> {
+        func described(_ error: any Error) -> DKIMError {
+            (error as? DKIMError) ?? DKIMError(.malformedKeyRecord, "\(error)")
+        }
+        if records.count == 1, let cache {
+            // The usual answer, one record: found by the answer itself when the resolver hands back the same one.
+            do {
+                return .success(try cache.resolved(answer: records))
+            } catch {
+                return .failure(.noKeyRecord(described(error)))
+            }
+        }
+        var parsed: DKIMKeyCache.Resolved?
+        var parsedCount = 0
+        var firstError: DKIMError?
+        for record in records {
+            do {
+                let bytes = record.joined
+                let one = try cache?.record(parsing: bytes) ?? DKIMKeyRecord(parsing: bytes)
+                parsedCount += 1
+                if parsed == nil { parsed = DKIMKeyCache.Resolved(one, key: nil) }
+            } catch {
+                firstError = firstError ?? described(error)
+            }
+        }
+        guard parsedCount <= 1 else { return .failure(.ambiguous(parsedCount)) }
+        guard let parsed else { return .failure(.noKeyRecord(firstError)) }
+        return .success(parsed)
     }
 
     private static func identityDomainEqualsDomain(_ signature: DKIMSignature) -> Bool {

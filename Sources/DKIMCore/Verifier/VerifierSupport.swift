@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What can be read from a DKIM-Signature field even when it does not parse as a valid signature:
 /// enough to name the domain and selector in a report.
 struct PartialSignature {
@@ -30,26 +38,17 @@ struct PartialSignature {
 
     /// RFC 6008 §4: `header.b` carries at least the first eight characters of `b=`.
     /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
-    /// The parts a ``Report`` shows for a signature that parsed: `d=` and `s=` come from the signature itself,
-    /// so only `a=` as written and the `b=` prefix are read from its tags (no Strings built for the others).
-    init(reportingFor signature: DKIMSignature) {
-        var algorithm: String?
-        var signaturePrefix: String?
-        for tag in signature.tags.tags {
-            if algorithm == nil, tag.name == "a" {
-                algorithm = tag.stringValue
-            } else if signaturePrefix == nil, tag.name == "b" {
-                signaturePrefix = Self.prefix(of: tag.value)
+    static func prefix(of value: ArraySlice<UInt8>) -> String {
+        // Only the first eight characters are needed, gathered in place: no array of them is made.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { characters in
+            var count = 0
+            for byte in value where !(ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf) {
+                characters[count] = byte
+                count &+= 1
+                if count == 8 { break }
             }
+            return String(decoding: UnsafeBufferPointer(rebasing: characters[..<count]), as: UTF8.self)
         }
-        self.init(domain: signature.domain, selector: signature.selector, algorithm: algorithm,
-                  signaturePrefix: signaturePrefix)
-    }
-
-    static func prefix(of value: some Collection<UInt8>) -> String {
-        // Only the first eight characters are needed; filtering the whole value (hundreds of octets) is not.
-        let characters = value.lazy.filter { !(ASCII.isWSP($0) || $0 == ASCII.cr || $0 == ASCII.lf) }.prefix(8)
-        return String(decoding: Array(characters), as: UTF8.self)
     }
 
     /// Maps a parse failure to its reason code (RFC 6376 §6.1.1); the parser stops at the first fault.
@@ -75,28 +74,56 @@ struct PartialSignature {
 }
 
 /// Collects what is learnt about one signature on the way to its result.
+///
+/// The signature itself is not kept: ``finish(_:_:_:_:)`` is given it, so the result holds the only copy.
 struct Report {
     let index: Int
-    let signature: DKIMSignature
-    let partial: PartialSignature
+    /// `a=` as written.
+    let algorithm: String?
+    /// The first characters of `b=`.
+    let signaturePrefix: String?
     var keyBits: Int?
     var testing = false
     var warnings: [VerificationWarning] = []
 
-    init(index: Int, signature: DKIMSignature, partial: PartialSignature) {
+    /// The parts a report shows for a signature that parsed: `d=` and `s=` come from the signature itself, so
+    /// only `a=` as written and the `b=` prefix are read from its tags (the tags were parsed once already).
+    init(index: Int, reportingFor signature: DKIMSignature) {
         self.index = index
-        self.signature = signature
-        self.partial = partial
+        var algorithm: String?
+        var signaturePrefix: String?
+        // By position: iterating the tags would copy each one (a retain of the field's storage).
+        let tags = signature.tags.tags
+        for index in tags.indices where tags[index].nameKey == TagList.Key.a || tags[index].nameKey == TagList.Key.b {
+            let tag = tags[index]
+            if tag.nameKey == TagList.Key.a {
+                // The name as written; a known algorithm written in lowercase is its literal, not a new String.
+                var known = signature.algorithm.tagValue
+                let same = known.withUTF8 { literal in
+                    tag.value.withUnsafeBufferPointer { value in
+                        guard value.count == literal.count, let left = value.baseAddress,
+                              let right = literal.baseAddress else { return value.count == literal.count }
+                        return memcmp(left, right, value.count) == 0
+                    }
+                }
+                algorithm = same ? known : tag.stringValue
+            } else if tag.nameKey == TagList.Key.b {
+                signaturePrefix = PartialSignature.prefix(of: tag.value)
+            }
+        }
+        self.algorithm = algorithm
+        self.signaturePrefix = signaturePrefix
     }
 
     mutating func warn(_ code: String, _ message: String) {
         warnings.append(VerificationWarning(code: code, message: message))
     }
 
-    func finish(_ result: DKIMResult, _ reason: VerificationReason?, _ explanation: String) -> SignatureVerification {
+    func finish(_ signature: DKIMSignature, _ result: DKIMResult, _ reason: VerificationReason?,
+                _ explanation: String) -> SignatureVerification {
         SignatureVerification(index: index, result: result, reason: reason, explanation: explanation,
                               signature: signature, domain: signature.domain, selector: signature.selector,
-                              algorithm: partial.algorithm, signaturePrefix: partial.signaturePrefix,
+                              algorithm: algorithm, signaturePrefix: signaturePrefix,
                               keyBits: keyBits, testing: testing, warnings: warnings)
     }
 }
@@ -120,8 +147,12 @@ struct BodyHashCache {
 
     /// The body, or nil when the entries were computed while streaming.
     let body: ArraySlice<UInt8>?
-    /// Searched in order: a message has a few distinct keys at most (one per verified signature, bounded by
-    /// ``VerifyOptions/maxSignatures``), and a Dictionary cost a storage allocation and two SipHash runs a message.
+    /// The first hash computed, held inline: most messages carry one signature, or several with one key, and an
+    /// array for it was an allocation a message.
+    private var first: (key: Key, entry: Entry)?
+    /// The others, searched in order: a message has a few distinct keys at most (one per verified signature,
+    /// bounded by ``VerifyOptions/maxSignatures``), and a Dictionary cost a storage allocation and two SipHash runs
+    /// a message.
     private var entries: [(key: Key, entry: Entry)]
 
     init(body: ArraySlice<UInt8>) {
@@ -136,6 +167,7 @@ struct BodyHashCache {
 
     mutating func hash(canonicalization algorithm: CanonicalizationAlgorithm, limit: Int?) -> Entry {
         let key = Key(algorithm: algorithm, limit: limit)
+        if let first, first.key == key { return first.entry }
         if let found = entries.first(where: { $0.key == key }) { return found.entry }
         // Streaming computes every key a verifiable signature needs; were one missing, hashing an empty body
         // gives a digest that cannot match bh=, so the signature fails rather than passes.
@@ -144,7 +176,7 @@ struct BodyHashCache {
             body.withUnsafeBytes { computing.feed($0) }
         }
         let entry = computing.finish()
-        entries.append((key, entry))
+        if first == nil { first = (key, entry) } else { entries.append((key, entry)) }
         return entry
     }
 
