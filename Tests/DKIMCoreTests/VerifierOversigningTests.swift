@@ -7,10 +7,8 @@ import Testing
         var options = try SignerTests.options("keys/ed25519-pkcs8.pem")
         options.signedHeaders = signedHeaders
         let signed = try DKIMSigner(options: options).sign(message: SignerTests.message)
-        let key = try DKIMPrivateKey(pemRepresentation: Vectors.text("keys/ed25519-pkcs8.pem"))
-        let record = try DKIMKeyRecord(publicKey: key.publicKey).oneLineValue
-        let resolver = MemoryResolver(["mail._domainkey.example.com": [record]])
-        return try await VerifierTests.verify(signed, resolver: resolver).signatures[0]
+        return try await VerifierTests.verify(signed, resolver: VerifierTests.ed25519TestKeyResolver())
+            .signatures[0]
     }
 
     @Test(arguments: [

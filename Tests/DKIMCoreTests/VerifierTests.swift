@@ -11,6 +11,14 @@ import Testing
         return MemoryResolver(records)
     }
 
+    /// A resolver serving the record of the Ed25519 test key (`keys/ed25519-pkcs8.pem`) at
+    /// `mail._domainkey.example.com`, where `SignerTests.options` signs.
+    static func ed25519TestKeyResolver() throws -> MemoryResolver {
+        let key = try DKIMPrivateKey(pemRepresentation: Vectors.text("keys/ed25519-pkcs8.pem"))
+        let record = try DKIMKeyRecord(publicKey: key.publicKey).oneLineValue
+        return MemoryResolver(["mail._domainkey.example.com": [record]])
+    }
+
     static func verify(_ message: [UInt8], resolver: some DKIMKeyResolver,
                        now: Int64 = 1_700_000_000) async throws -> MessageVerification {
         try await DKIMVerifier(options: VerifyOptions(resolver: resolver, clock: { now })).verify(message: message)
@@ -129,9 +137,7 @@ import Testing
         var options = try SignerTests.options("keys/ed25519-pkcs8.pem")
         options.includeBodyLength = true
         let signed = try DKIMSigner(options: options).sign(message: SignerTests.message)
-        let key = try DKIMPrivateKey(pemRepresentation: Vectors.text("keys/ed25519-pkcs8.pem"))
-        let record = try DKIMKeyRecord(publicKey: key.publicKey).oneLineValue
-        let resolver = MemoryResolver(["mail._domainkey.example.com": [record]])
+        let resolver = try Self.ed25519TestKeyResolver()
         var outcome = try await Self.verify(signed, resolver: resolver)
         #expect(outcome.result == .pass)
 
