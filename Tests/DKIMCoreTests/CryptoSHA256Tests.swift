@@ -1,7 +1,7 @@
 import Testing
 @testable import DKIMCore
 
-/// SHA-256 known answers (FIPS 180-2 Appendix B examples, and `openssl dgst -sha256`), streaming and copy-on-write.
+/// SHA-256 known answers (FIPS 180-2 Appendix B examples, and `openssl dgst -sha256`), streaming and forking copies.
 @Suite struct CryptoSHA256Tests {
     static let vectors: [(String, String)] = [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func finalizingInPlaceLeavesASharingCopyUsable() {
-        // The two share one OpenSSL context until one changes: finishing in place must not finish the other's.
+        // A copy holds its own state: finishing the original in place must not finish the copy.
         var hasher = SHA256()
         hasher.update(Array("ab".utf8))
         var copy = hasher
@@ -78,5 +78,98 @@ import Testing
             SHA256.hash(input)
                 == CryptoVectors.hex("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
         )
+    }
+
+    @Test func oneMillionAInUnevenChunks() {
+        // FIPS 180-4 / NIST CAVS example: one million 'a'. Chunk sizes straddle the 64-byte block in every way
+        // (within a block, exactly one, across one, several at once) and go through all three update entry points.
+        let expected = CryptoVectors.hex("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        let input = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        let sizes = [1, 63, 64, 65, 0, 127, 129, 3, 4097, 55, 56, 57, 1000]
+        var hasher = SHA256()
+        var offset = 0
+        var turn = 0
+        while offset < input.count {
+            let end = min(offset + sizes[turn % sizes.count], input.count)
+            switch turn % 3 {
+            case 0: hasher.update(input[offset..<end])
+            case 1: hasher.update(Array(input[offset..<end]))
+            default: input[offset..<end].withUnsafeBytes { hasher.write($0) }
+            }
+            offset = end
+            turn += 1
+        }
+        #expect(hasher.finalize() == expected)
+    }
+
+    @Test func forkAfterABlockAndABufferedTail() {
+        // 100 'a' = one compressed block and 36 buffered bytes, so the fork has to carry both.
+        // Expected digests of the whole inputs from `openssl dgst -sha256` (OpenSSL 3.0) and python3
+        // hashlib.sha256, which agree.
+        let hexOfPrefix = "2816597888e4a0d3a36b82b83316ab32680eb8f00f8cd3b904d681246d285a0e"
+        let hexOfShort = "251e31a2cd375c0b3cfd51e598b2495943c106f756eb3f5e914abdef8712072d"
+        let hexOfLong = "83c15401719a4334944b281ff1f6503d8950332579cd419cd2a64f7a15177892"
+        var prefix = SHA256()
+        prefix.update([UInt8](repeating: UInt8(ascii: "a"), count: 100))
+        var short = prefix
+        var long = prefix
+        short.update([UInt8](repeating: UInt8(ascii: "b"), count: 30))
+        long.update([UInt8](repeating: UInt8(ascii: "c"), count: 200))
+        #expect(long.finalize() == CryptoVectors.hex(hexOfLong))
+        #expect(short.finalize() == CryptoVectors.hex(hexOfShort))
+        #expect(prefix.finalize() == CryptoVectors.hex(hexOfPrefix))
+    }
+
+    @Test func emptyUpdatesChangeNothing() {
+        // Empty buffers of every kind, before, between and after real input (including a buffer with no base
+        // address): the digest is still that of "abc" (FIPS 180-2 §B.1).
+        var hasher = SHA256()
+        hasher.update([UInt8]())
+        hasher.write(UnsafeRawBufferPointer(start: nil, count: 0))
+        hasher.update(Array("ab".utf8))
+        hasher.update(ArraySlice<UInt8>())
+        hasher.update(EmptyCollection<UInt8>())
+        hasher.update(Array("c".utf8))
+        hasher.update("".utf8.lazy.map { $0 })
+        #expect(hasher.finalize() == CryptoVectors.hex(Self.vectors[1].1))
+    }
+
+    @Test func nonContiguousSequenceAcrossChunks() {
+        // 10,000 bytes (i mod 251), generated lazily so they go through the 4 KiB chunk copy more than twice.
+        // Expected digest from python3 hashlib.sha256(bytes(i % 251 for i in range(10000))) and `openssl dgst -sha256`
+        // of the same bytes.
+        let input = (0..<10_000).lazy.map { UInt8($0 % 251) }
+        let expected = CryptoVectors.hex("0cd0bf930677960951dda8588edcb6b293c0c3b26ef3ba72cddff4ddfc6822c7")
+        #expect(SHA256.hash(input) == expected)
+        var hasher = SHA256()
+        hasher.update(input.prefix(5000))
+        hasher.update(input.dropFirst(5000))
+        #expect(hasher.finalize() == expected)
+    }
+
+    @Test func updatingAFinishedHasherTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var hasher = SHA256()
+            hasher.update(Array("abc".utf8))
+            _ = hasher.finalizeInPlace()
+            hasher.update(Array("d".utf8))
+        }
+    }
+
+    @Test func aCopyOfAFinishedHasherTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var hasher = SHA256()
+            _ = hasher.finalizeInPlace()
+            let copy = hasher
+            _ = copy.finalize()
+        }
+    }
+
+    @Test func anEmptyUpdateOfAFinishedHasherTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var hasher = SHA256()
+            _ = hasher.finalizeInPlace()
+            hasher.update([UInt8]())
+        }
     }
 }

@@ -2,21 +2,37 @@ import CDKIMOpenSSL
 
 /// Streaming SHA-256 (FIPS 180-4), the hash of `rsa-sha256` and `ed25519-sha256` (RFC 6376 §3.3, RFC 8463 §3).
 ///
-/// A value type: copying a hasher forks it (copy-on-write; the OpenSSL context is duplicated only when a shared
-/// copy is about to change), so one prefix can be hashed once and finished in several ways. It is a ``ByteSink``,
-/// so the body canonicalizer can write straight into it.
+/// A value type holding OpenSSL's SHA-256 state (`SHA256_CTX`, a plain C struct of about a hundred bytes) inline:
+/// a hasher allocates nothing, an update is one call into OpenSSL, and copying a hasher forks it (the copy is the
+/// whole state), so one prefix can be hashed once and finished in several ways. It is a ``ByteSink``, so the body
+/// canonicalizer can write straight into it.
 ///
-/// Traps only if OpenSSL cannot allocate or initialise a digest context (out of memory, or an OpenSSL
-/// configuration without SHA-256), the same way Swift traps when an allocation fails.
+/// It uses OpenSSL's low-level `SHA256_Init` / `SHA256_Update` / `SHA256_Final` rather than the `EVP_Digest*`
+/// interface. Those run the same compression function as the default provider's SHA-256 (the same
+/// `sha256_block_data_order` code with its SHA-NI / AVX2 paths), without what EVP adds for each hash: a context
+/// allocation, a provider context allocation, and their frees. A verification makes two hashers, so that is most
+/// of what hashing a small message costs outside the compression function.
+///
+/// - Warning: The low-level functions bypass OpenSSL's provider layer. An OpenSSL configured to use only a FIPS
+///   provider (or any other provider) is not consulted for SHA-256: this type always runs libcrypto's built-in
+///   implementation. The RSA and Ed25519 operations still go through EVP and the configured providers.
+///
+/// Traps if a finished hasher is updated or finished again (including a copy made after finishing in place).
 public struct SHA256: Sendable, ByteSink {
     /// The digest length: 32 bytes.
     public static let byteCount = 32
 
-    private var storage: DigestContext
+    private var context = SHA256_CTX()
+    /// Set once the digest was read: `SHA256_Final` leaves a cleared context that would hash on from a zero state
+    /// rather than fail, so a use after finishing is caught here.
+    private var finished = false
 
     /// Creates a hasher with nothing hashed yet.
     public init() {
-        storage = DigestContext()
+        // SHA256_Init only stores the initial hash value; it cannot fail, but its result is checked all the same.
+        guard cdkim_SHA256_Init(&context) == 1 else {
+            preconditionFailure("SHA256_Init failed")
+        }
     }
 
     /// Appends bytes to the hashed input.
@@ -37,7 +53,8 @@ public struct SHA256: Sendable, ByteSink {
                 chunk.removeAll(keepingCapacity: true)
             }
         }
-        if !chunk.isEmpty { update(chunk) }
+        // Reached even for an empty sequence, so that a finished hasher traps here too.
+        update(chunk)
     }
 
     /// Appends the bytes of an array to the hashed input.
@@ -55,11 +72,12 @@ public struct SHA256: Sendable, ByteSink {
     /// Appends raw bytes to the hashed input.
     /// - Parameter bytes: The bytes to hash.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        precondition(!finished, "a SHA-256 hasher was updated after its digest was read")
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = storage.copy()
+        // SHA256_Update fails only on a length overflow of the 64-bit bit counter (2^61 bytes), out of reach.
+        guard cdkim_SHA256_Update(&context, base, bytes.count) == 1 else {
+            preconditionFailure("SHA256_Update failed")
         }
-        storage.update(base, bytes.count)
     }
 
     /// Appends raw bytes to the hashed input (``ByteSink`` conformance).
@@ -74,25 +92,17 @@ public struct SHA256: Sendable, ByteSink {
     /// which leaves the original untouched.
     /// - Returns: The SHA-256 digest.
     public consuming func finalize() -> [UInt8] {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = storage.copy()
-        }
-        return storage.finish()
+        finish()
     }
 
     /// Finishes the hash of a hasher held in a variable or stored property, without copying it first.
     ///
-    /// ``finalize()`` consumes its hasher, so calling it on a stored property (or any variable that is used
-    /// again) finishes a copy: while both copies share the OpenSSL context, that duplicates the context
-    /// (an allocation, a copy of the state and a free, about a thousand instructions). This finishes the shared
-    /// context in place when this hasher holds the only reference. The hasher must not be updated or finished
-    /// again afterwards (it traps if it is).
+    /// ``finalize()`` consumes its hasher, so calling it on a stored property finishes a copy of the state (a
+    /// copy of about a hundred bytes); this finishes the state where it is. The hasher must not be updated or
+    /// finished again afterwards (it traps if it is); copies made before this call are unaffected.
     /// - Returns: The SHA-256 digest.
     mutating func finalizeInPlace() -> [UInt8] {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = storage.copy()
-        }
-        return storage.finish()
+        finish()
     }
 
     /// Hashes a whole byte sequence at once.
@@ -103,80 +113,17 @@ public struct SHA256: Sendable, ByteSink {
         hasher.update(bytes)
         return hasher.finalize()
     }
-}
 
-/// OpenSSL's SHA-256 implementation, fetched from the default provider once for the process.
-///
-/// `EVP_DigestInit_ex` given `EVP_sha256()` looks the implementation up in the provider store on every call
-/// (a property query under a lock, about a third of the cost of hashing a small header section); an explicitly
-/// fetched `EVP_MD` skips that. The fetched method is immutable and OpenSSL allows sharing it between threads;
-/// it is kept for the life of the process.
-private struct FetchedSHA256: @unchecked Sendable {
-    let method: OpaquePointer?
-
-    static let shared = FetchedSHA256(method: EVP_MD_fetch(nil, "SHA256", nil))
-}
-
-/// Owns one `EVP_MD_CTX` set up for SHA-256.
-///
-/// `@unchecked Sendable`: ``SHA256`` mutates the context only when it holds the sole reference.
-private final class DigestContext: @unchecked Sendable {
-    private let context: OpaquePointer
-    /// Set by ``finish()``: `EVP_DigestUpdate` on a finished SHA-256 context would hash on from a cleared state
-    /// rather than fail, so a use after the digest was read is caught here.
-    private var finished = false
-
-    init() {
-        guard let context = EVP_MD_CTX_new() else {
-            preconditionFailure("OpenSSL could not allocate a digest context (out of memory)")
-        }
-        // The legacy handle still works when the fetch failed (an unusual provider configuration).
-        let method = FetchedSHA256.shared.method ?? EVP_sha256()
-        guard EVP_DigestInit_ex(context, method, nil) == 1 else {
-            EVP_MD_CTX_free(context)
-            preconditionFailure("OpenSSL could not initialise SHA-256")
-        }
-        self.context = context
-    }
-
-    private init(copying other: OpaquePointer) {
-        guard let context = EVP_MD_CTX_new() else {
-            preconditionFailure("OpenSSL could not allocate a digest context (out of memory)")
-        }
-        guard EVP_MD_CTX_copy_ex(context, other) == 1 else {
-            EVP_MD_CTX_free(context)
-            preconditionFailure("OpenSSL could not copy a SHA-256 context (out of memory)")
-        }
-        self.context = context
-    }
-
-    deinit {
-        EVP_MD_CTX_free(context)
-    }
-
-    func copy() -> DigestContext {
-        precondition(!finished, "a finished SHA-256 hasher was copied to be used again")
-        return DigestContext(copying: context)
-    }
-
-    func update(_ bytes: UnsafeRawPointer, _ count: Int) {
-        precondition(!finished, "a SHA-256 hasher was updated after its digest was read")
-        // EVP_DigestUpdate fails only on a context that was never initialised, which init() rules out.
-        guard EVP_DigestUpdate(context, bytes, count) == 1 else {
-            preconditionFailure("EVP_DigestUpdate failed on an initialised SHA-256 context")
-        }
-    }
-
-    func finish() -> [UInt8] {
+    private mutating func finish() -> [UInt8] {
         precondition(!finished, "a SHA-256 hasher was finished twice")
         finished = true
-        // Written on the stack, then copied into an array: `[UInt8](repeating:count:)` allocates through the
-        // stdlib's unspecialised path, which looks the storage type's metadata up at run time on every call.
+        // Written on the stack, then copied into the array (its one allocation): `[UInt8](repeating:count:)`
+        // allocates through the stdlib's unspecialised path, which looks the storage type's metadata up at run time
+        // on every call.
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.byteCount) { buffer in
-            var length: UInt32 = 0
-            guard EVP_DigestFinal_ex(context, buffer.baseAddress, &length) == 1, Int(length) == SHA256.byteCount
-            else {
-                preconditionFailure("EVP_DigestFinal_ex failed on an initialised SHA-256 context")
+            // SHA256_Final cannot fail on an initialised context; its result is checked all the same.
+            guard cdkim_SHA256_Final(buffer.baseAddress, &context) == 1 else {
+                preconditionFailure("SHA256_Final failed")
             }
             return Array(buffer)
         }

@@ -200,7 +200,7 @@ struct BodyHashCache {
 
         mutating func finish() -> Entry {
             canonicalizer.complete(into: &hasher)
-            // In place: finalize() would finish a copy of the stored hasher, duplicating its OpenSSL context.
+            // In place: finalize() would finish a copy of the stored hasher (a copy of its whole state).
             let digest = hasher.finalizeInPlace()
             return Entry(digest: digest, totalLength: canonicalizer.canonicalLength)
         }
