@@ -3,6 +3,7 @@
 #
 #   Benchmarks/callgrind.sh [OP ALG CANON SIZE COUNT]...
 #   e.g. Benchmarks/callgrind.sh verify rsa relaxed-relaxed 2000 200 sign ed relaxed-relaxed 2000 200
+#   OP limit counts what the bench calls the limit: a ready-key verification of a digest plus SHA-256 over SIZE bytes.
 #   NO_BUILD=1 skips the release build (measure the objects already built).
 #
 # For each cell: runs the harness with 0 and COUNT operations and prints (Ir(COUNT) - Ir(0)) / COUNT, split into
