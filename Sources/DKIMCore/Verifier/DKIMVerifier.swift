@@ -102,8 +102,8 @@ public struct DKIMVerifier: Sendable {
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
         let signature: DKIMSignature
         do {
-            signature = try DKIMSignature(parsing: field.value, allowingEmptySignature: false,
-                                          signedHeaderLists: signedHeaderLists)
+            signature = try DKIMSignature.parse(field.value, allowingEmptySignature: false,
+                                                signedHeaderLists: signedHeaderLists)
         } catch {
             let partial = PartialSignature(field: field)
             let (reason, sentence) = partial.classify(error)
