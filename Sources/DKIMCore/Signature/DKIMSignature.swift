@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A DKIM-Signature header field (RFC 6376 §3.5): parsed, validated and ready to serialise.
 ///
 /// Parsing enforces the syntax of RFC 6376 §3.5 and the checks of §6.1.1 that need neither DNS nor a clock:
@@ -142,14 +150,12 @@ public struct DKIMSignature: Sendable, Equatable {
         let s = try required(sAt, "s")
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
-        guard list[v].value.elementsEqual("1".utf8) else {
+        guard Self.spells(list[v].value, "1") else {
             throw Self.malformed("v=\(list[v].stringValue) is not the supported version 1"
                                           + " (RFC 6376 §3.5)")
         }
 
-        try Self.requireASCII(list[a].value, name: "a")
-        guard !list[a].value.isEmpty else { throw Self.malformed("a= is empty (RFC 6376 §3.5)") }
-        let algorithm = SignatureAlgorithm(tagBytes: list[a].value)
+        let algorithm = try Self.algorithm(list[a].value)
 
         let signature = try Self.base64(list[b].value, name: "b", allowingEmpty: allowingEmptySignature)
         let bodyHash = try Self.base64(list[bh].value, name: "bh", allowingEmpty: false)
@@ -353,8 +359,35 @@ extension DKIMSignature {
     /// `q=` when the tag is absent (RFC 6376 §3.5): one array for every parse, not a new one each time.
     static let defaultQueryMethods = ["dns/txt"]
 
+    /// Whether `value` is exactly `literal`'s bytes (case included): one comparison of the bytes.
+    private static func spells(_ value: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard value.count == count else { return false }
+        return value.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return count == 0 }
+            return memcmp(base, literal.utf8Start, count) == 0
+        }
+    }
+
+    /// a= the signing algorithm (RFC 6376 §3.5, RFC 8463 §3).
+    private static func algorithm(_ value: ArraySlice<UInt8>) throws(DKIMError) -> SignatureAlgorithm {
+        // The names as signers write them, compared whole first: printable ASCII, so the checks below pass them,
+        // and SignatureAlgorithm(tagBytes:) gives the same case.
+        if spells(value, "rsa-sha256") { return .rsaSHA256 }
+        if spells(value, "ed25519-sha256") { return .ed25519SHA256 }
+        try requireASCII(value, name: "a")
+        guard !value.isEmpty else { throw malformed("a= is empty (RFC 6376 §3.5)") }
+        return SignatureAlgorithm(tagBytes: value)
+    }
+
     /// c= header/body canonicalizations (RFC 6376 §3.5).
     private static func canonicalization(_ value: ArraySlice<UInt8>) throws(DKIMError) -> Canonicalization {
+        // The four full forms as signers write them, compared whole first: printable ASCII, so the checks below
+        // pass them, and Canonicalization(tagBytes:) gives the same pair.
+        if spells(value, "relaxed/relaxed") { return Canonicalization(header: .relaxed, body: .relaxed) }
+        if spells(value, "relaxed/simple") { return Canonicalization(header: .relaxed, body: .simple) }
+        if spells(value, "simple/simple") { return Canonicalization(header: .simple, body: .simple) }
+        if spells(value, "simple/relaxed") { return Canonicalization(header: .simple, body: .relaxed) }
         try requireASCII(value, name: "c")
         guard let canonicalization = Canonicalization(tagBytes: value) else {
             throw malformed("c=\(shown(value)) is not simple or relaxed, alone or as header/body (RFC 6376 §3.5)")
@@ -568,6 +601,23 @@ extension DKIMSignature {
     private static func number<T: FixedWidthInteger>(
         _ value: ArraySlice<UInt8>, name: String, maximumDigits: Int, as type: T.Type
     ) throws(DKIMError) -> T {
+        // Up to 18 digits (any t=, x= or usual l=) cannot overflow 64 bits: read in one pass without checked steps,
+        // then narrowed exactly, which fails where the checked steps below would overflow. Anything else (empty,
+        // a byte that is no digit, longer) goes through the rules below, for their message.
+        let quick = value.withUnsafeBufferPointer { bytes -> UInt64? in
+            guard !bytes.isEmpty, bytes.count <= 18, bytes.count <= maximumDigits else { return nil }
+            var result: UInt64 = 0
+            for byte in bytes {
+                let digit = byte &- ASCII.zero
+                guard digit < 10 else { return nil }
+                result = result &* 10 &+ UInt64(digit)
+            }
+            return result
+        }
+        if let quick {
+            guard let result = T(exactly: quick) else { throw malformed("\(name)=\(shown(value)) is too large") }
+            return result
+        }
         guard !value.isEmpty, value.allSatisfy(ASCII.isDigit) else {
             throw malformed("\(name)=\(shown(value)) is not a decimal number (RFC 6376 §3.5)")
         }
