@@ -97,9 +97,8 @@ public struct DKIMSignature: Sendable, Equatable {
                               signedHeaderLists: signedHeaderLists)
     }
 
-    /// The parse of ``init(parsing:)-(ArraySlice<UInt8>)``, as a function: an initializer builds its value in a
-    /// box of its own and then copies it out and destroys the box (a retain and a release per property), where a
-    /// function returning a new value builds it in place. The verifier calls this.
+    /// The parse of ``init(parsing:)-(ArraySlice<UInt8>)``, as a function returning the value; the initializers
+    /// and the verifier call it.
     static func parse(_ fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool,
                       signedHeaderLists: SignedHeaderListCache? = nil) throws(DKIMError) -> DKIMSignature {
         let tags: TagList
@@ -108,10 +107,9 @@ public struct DKIMSignature: Sendable, Equatable {
         } catch {
             throw Self.malformed("the tag list is malformed: \(error.reason)")
         }
-        // Everything is worked out into locals and stored at the end: reading a property of `self` before the
-        // last one is set (d= for i=, t= for x=) made the initializer copy the whole value out and destroy the
-        // original. The tags are read through a span, whose elements are borrowed in place: an array subscript
-        // hands out a copy, which retained the field's storage and the name for every tag passed to a check.
+        // Every property is worked out into a local, and the value is made once at the end. The tags are read
+        // through a span, whose elements are borrowed in place, and each check is given the value bytes: a tag
+        // copied out of the array for a check retained the field's storage and the name, and released them after.
         let list = tags.tags.span
         // One pass over the tags, comparing packed names (TagList.nameKey), instead of a lookup per tag: tags
         // are unique (TagList rejects duplicates), so each slot is the tag's only occurrence.
@@ -151,8 +149,7 @@ public struct DKIMSignature: Sendable, Equatable {
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
         guard Self.spells(list[v].value, "1") else {
-            throw Self.malformed("v=\(list[v].stringValue) is not the supported version 1"
-                                          + " (RFC 6376 §3.5)")
+            throw Self.malformed("v=\(list[v].stringValue) is not the supported version 1 (RFC 6376 §3.5)")
         }
 
         let algorithm = try Self.algorithm(list[a].value)
@@ -168,11 +165,11 @@ public struct DKIMSignature: Sendable, Equatable {
         // s= selector = sub-domain *("." sub-domain) (RFC 6376 §3.1).
         let selector = try Self.domainName(list[s].value, tag: "s", minimumLabels: 1)
 
-        // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
-        // Only on a cache miss; through the array, as a span cannot be captured.
+        // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5). Parsed only when the cache does not hold
+        // the list; through the array, as a span cannot be captured.
         func parseSignedHeaders() throws(DKIMError) -> SignedHeaderListCache.Entry {
             let (items, found) = try Self.colonList(tags.tags[h].value, name: "h", validatingFieldNames: true,
-                                                             lookingFor: "from")
+                                                    lookingFor: "from")
             return (items, found)
         }
         let signedHeaderList: SignedHeaderListCache.Entry
