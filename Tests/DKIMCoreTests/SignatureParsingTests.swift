@@ -153,6 +153,50 @@ func loadSignatureVector(_ name: String) throws -> (field: [UInt8], value: Array
         #expect(try parse(value(["a": text])).algorithm == algorithm)
     }
 
+    // The names as signers write them are compared whole before the general rules (RFC 5234 §2.3: any case);
+    // every case form and a near miss must give what those rules give.
+    @Test(arguments: [
+        ("ed25519-sha256", SignatureAlgorithm.ed25519SHA256), ("ED25519-sha256", .ed25519SHA256),
+        ("Rsa-Sha256", .rsaSHA256), ("rsa-sha25", .other("rsa-sha25")), ("rsa-sha2560", .other("rsa-sha2560")),
+        ("ed25519-sha2566", .other("ed25519-sha2566")), ("xrsa-sha256", .other("xrsa-sha256")),
+    ])
+    func parsesAlgorithmsInEveryCaseAndNearMisses(text: String, algorithm: SignatureAlgorithm) throws {
+        #expect(try parse(value(["a": text])).algorithm == algorithm)
+    }
+
+    // Bytes of 0x80 and above pass the tag list (RFC 8616 §4) and are refused here.
+    @Test func rejectsAnEmptyOrNonASCIIAlgorithm() {
+        expectMalformed(value(["a": ""]), mentioning: "a= is empty")
+        expectMalformed(value(["a": "rsa-sha\u{E9}256"]), mentioning: "must be printable ASCII")
+    }
+
+    // l= 1*76DIGIT, t= 1*12DIGIT (RFC 6376 §3.5): up to 18 digits are read in one pass, longer values with
+    // checked steps; both must agree at the edges (leading zeros, Int64.max, one past it).
+    @Test(arguments: [
+        ("0", 0), ("000123", 123), ("999999999999999999", 999_999_999_999_999_999),
+        ("0000000000000000001", 1), ("9223372036854775807", Int.max),
+        ("00000000000000000000000000009223372036854775807", Int.max),
+    ])
+    func readsBodyLengths(text: String, length: Int) throws {
+        #expect(try parse(value(["l": text])).bodyLength == length)
+    }
+
+    @Test(arguments: [
+        ("9223372036854775808", "too large"), ("99999999999999999999", "too large"),
+        (String(repeating: "1", count: 77), "more than 76 digits"), ("12a", "not a decimal number"),
+        ("", "not a decimal number"), ("1 2", "not a decimal number"), ("-1", "not a decimal number"),
+    ])
+    func rejectsBadBodyLengths(text: String, fragment: String) {
+        expectMalformed(value(["l": text]), mentioning: fragment)
+    }
+
+    @Test func readsTimestampsUpToTwelveDigits() throws {
+        #expect(try parse(value(["t": "999999999999"])).timestamp == 999_999_999_999)
+        #expect(try parse(value(["t": "000000000001", "x": "2"])).expiration == 2)
+        expectMalformed(value(["t": "1000000000000"]), mentioning: "more than 12 digits")
+        expectMalformed(value(["x": "0x10"]), mentioning: "not a decimal number")
+    }
+
     @Test func namesBInABase64Error() {
         let error = #expect(throws: DKIMError.self) { try parse(value(["b": "AA!A"])) }
         #expect(error?.code == .malformedSignature)
@@ -183,7 +227,18 @@ func loadSignatureVector(_ name: String) throws -> (field: [UInt8], value: Array
         #expect(tag.header.rawValue == header && tag.body.rawValue == body)
     }
 
-    @Test(arguments: ["simple/bogus", "relaxed/", "/relaxed", "nowsp", "relaxed/simple/simple", ""])
+    @Test(arguments: [
+        ("simple/simple", "simple", "simple"), ("relaxed/simple", "relaxed", "simple"), ("simple", "simple", "simple"),
+        ("SIMPLE/RELAXED", "simple", "relaxed"), ("relaxed/Relaxed", "relaxed", "relaxed"),
+        ("Simple/Simple", "simple", "simple"),
+    ])
+    func parsesEveryFullCanonicalizationFormInAnyCase(text: String, header: String, body: String) throws {
+        let tag = try parse(value(["c": text])).canonicalization
+        #expect(tag.header.rawValue == header && tag.body.rawValue == body)
+    }
+
+    @Test(arguments: ["simple/bogus", "relaxed/", "/relaxed", "nowsp", "relaxed/simple/simple", "",
+                      "relaxed/relaxe", "relaxed/relaxedd", "simple/simplex", "relaxed/simpl\u{E9}"])
     func rejectsUnknownCanonicalization(_ text: String) {
         expectMalformed(value(["c": text]), mentioning: "c=")
     }

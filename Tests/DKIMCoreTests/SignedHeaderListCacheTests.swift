@@ -36,6 +36,24 @@ import Testing
         #expect(counter.parses == 3 && shorter.names == ["From", "to"])
     }
 
+    /// The entry used last is compared first; lists taking turns are found in the table, each as its own bytes.
+    @Test func listsTakingTurnsAreEachFoundAsTheirOwn() throws {
+        let cache = SignedHeaderListCache()
+        let counter = Counter()
+        let lists = ["From:To:Subject", "from:date", "From:To:Subject:Date", "from:date"]
+        for round in 0..<3 {
+            for text in lists {
+                let entry = try Self.parse(text, cache: cache, counter: counter)
+                #expect(entry.names == text.split(separator: ":").map(String.init), "round \(round), \(text)")
+                #expect(entry.fromCount == 1)
+            }
+        }
+        #expect(counter.parses == 3)
+        // Same length as the list used last, other bytes: parsed afresh.
+        let sameLength = try Self.parse("from:dame", cache: cache, counter: counter)
+        #expect(sameLength.names == ["from", "dame"] && counter.parses == 4)
+    }
+
     @Test func failuresAreNotKeptAndTheTableIsBounded() throws {
         let cache = SignedHeaderListCache()
         let counter = Counter()

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A DKIM-Signature header field (RFC 6376 §3.5): parsed, validated and ready to serialise.
 ///
 /// Parsing enforces the syntax of RFC 6376 §3.5 and the checks of §6.1.1 that need neither DNS nor a clock:
@@ -85,16 +93,26 @@ public struct DKIMSignature: Sendable, Equatable {
     /// - Parameter signedHeaderLists: `h=` lists parsed before, looked up by their bytes; nil parses `h=`.
     init(parsing fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool,
          signedHeaderLists: SignedHeaderListCache? = nil) throws(DKIMError) {
+        self = try Self.parse(fieldValue, allowingEmptySignature: allowingEmptySignature,
+                              signedHeaderLists: signedHeaderLists)
+    }
+
+    /// The parse of ``init(parsing:)-(ArraySlice<UInt8>)``, as a function returning the value; the initializers
+    /// and the verifier call it.
+    static func parse(_ fieldValue: ArraySlice<UInt8>, allowingEmptySignature: Bool,
+                      signedHeaderLists: SignedHeaderListCache? = nil) throws(DKIMError) -> DKIMSignature {
         let tags: TagList
         do {
             tags = try TagList(parsing: fieldValue)
         } catch {
             throw Self.malformed("the tag list is malformed: \(error.reason)")
         }
-        // One pass over the tags, comparing packed names (TagList.nameKey), instead of a lookup per tag: tags are
-        // unique (TagList rejects duplicates), so each slot is the tag's only occurrence. The slots hold positions:
-        // each tag used is then copied out of the list once (a copy retains the field's storage).
-        let list = tags.tags
+        // Every property is worked out into a local, and the value is made once at the end. The tags are read
+        // through a span, whose elements are borrowed in place, and each check is given the value bytes: a tag
+        // copied out of the array for a check retained the field's storage and the name, and released them after.
+        let list = tags.tags.span
+        // One pass over the tags, comparing packed names (TagList.nameKey), instead of a lookup per tag: tags
+        // are unique (TagList rejects duplicates), so each slot is the tag's only occurrence.
         var vAt = -1, aAt = -1, bAt = -1, bhAt = -1, cAt = -1, dAt = -1, hAt = -1
         var iAt = -1, lAt = -1, qAt = -1, sAt = -1, tAt = -1, xAt = -1, zAt = -1
         for index in list.indices {
@@ -118,103 +136,81 @@ public struct DKIMSignature: Sendable, Equatable {
         }
         // RFC 6376 §6.1.1: a signature lacking a required tag MUST be ignored (PERMFAIL).
         // Checked in this order, so the first missing one is named.
-        func required(_ index: Int, _ name: String) throws(DKIMError) -> TagList.Tag {
-            guard index >= 0 else { throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)") }
-            return list[index]
+        @inline(__always)
+        func required(_ index: Int, _ name: String) throws(DKIMError) -> Int {
+            guard index >= 0 else {
+                throw Self.malformed("the required tag \(name)= is missing (RFC 6376 §3.5)")
+            }
+            return index
         }
-        func optional(_ index: Int) -> TagList.Tag? { index >= 0 ? list[index] : nil }
         let v = try required(vAt, "v"), a = try required(aAt, "a"), b = try required(bAt, "b")
         let bh = try required(bhAt, "bh"), d = try required(dAt, "d"), h = try required(hAt, "h")
         let s = try required(sAt, "s")
-        let c = optional(cAt), i = optional(iAt), l = optional(lAt), q = optional(qAt), t = optional(tAt)
-        let x = optional(xAt), z = optional(zAt)
 
         // v= MUST be "1" (RFC 6376 §3.5; §6.1.1: any other version is incompatible).
-        guard v.value.elementsEqual("1".utf8) else {
-            throw Self.malformed("v=\(v.stringValue) is not the supported version 1 (RFC 6376 §3.5)")
+        guard Self.spells(list[v].value, "1") else {
+            throw Self.malformed("v=\(list[v].stringValue) is not the supported version 1 (RFC 6376 §3.5)")
         }
-        self.version = 1
 
-        try Self.requireASCII(a)
-        guard !a.value.isEmpty else { throw Self.malformed("a= is empty (RFC 6376 §3.5)") }
-        self.algorithm = SignatureAlgorithm(tagBytes: a.value)
+        let algorithm = try Self.algorithm(list[a].value)
 
-        self.signature = try Self.base64(b, allowingEmpty: allowingEmptySignature)
-        self.bodyHash = try Self.base64(bh, allowingEmpty: false)
-        self.signatureValueRange = b.valueRange
+        let signature = try Self.base64(list[b].value, name: "b", allowingEmpty: allowingEmptySignature)
+        let bodyHash = try Self.base64(list[bh].value, name: "bh", allowingEmpty: false)
+        let signatureValueRange = list[b].valueRange
 
-        if let c {
-            try Self.requireASCII(c)
-            guard let canonicalization = Canonicalization(tagBytes: c.value) else {
-                throw Self.malformed("c=\(c.stringValue) is not simple or relaxed, alone or as header/body"
-                                     + " (RFC 6376 §3.5)")
-            }
-            self.canonicalization = canonicalization
-        } else {
-            self.canonicalization = .simple
-        }
+        let canonicalization = cAt >= 0 ? try Self.canonicalization(list[cAt].value) : .simple
 
         // d= domain-name = sub-domain 1*("." sub-domain) (RFC 6376 §3.5), U-labels allowed (RFC 8616 §4).
-        self.domain = try Self.domainName(d.value, tag: "d", minimumLabels: 2)
+        let domain = try Self.domainName(list[d].value, tag: "d", minimumLabels: 2)
         // s= selector = sub-domain *("." sub-domain) (RFC 6376 §3.1).
-        self.selector = try Self.domainName(s.value, tag: "s", minimumLabels: 1)
+        let selector = try Self.domainName(list[s].value, tag: "s", minimumLabels: 1)
 
-        // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5).
+        // h= hdr-name *( [FWS] ":" [FWS] hdr-name ) (RFC 6376 §3.5). Parsed only when the cache does not hold
+        // the list; through the array, as a span cannot be captured.
         func parseSignedHeaders() throws(DKIMError) -> SignedHeaderListCache.Entry {
-            let (items, found) = try Self.colonList(h, validatingFieldNames: true, lookingFor: "from")
+            let (items, found) = try Self.colonList(tags.tags[h].value, name: "h", validatingFieldNames: true,
+                                                    lookingFor: "from")
             return (items, found)
         }
         let signedHeaderList: SignedHeaderListCache.Entry
         if let signedHeaderLists {
-            signedHeaderList = try signedHeaderLists.list(h.value, parse: parseSignedHeaders)
+            signedHeaderList = try signedHeaderLists.list(list[h].value, parse: parseSignedHeaders)
         } else {
             signedHeaderList = try parseSignedHeaders()
         }
         let (signedHeaders, fromCount) = signedHeaderList
-        self.signedHeaders = signedHeaders
-        // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures without it.
-        self.signedFromCount = fromCount
+        // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures
+        // without it.
         guard fromCount > 0 else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 
-        if let i {
-            self.identity = try Self.identity(i, domain: domain)
-        } else {
-            self.identity = nil
-        }
+        let identity = iAt >= 0 ? try Self.identity(list[iAt].value, domain: domain) : nil
 
         // l= 1*76DIGIT (RFC 6376 §3.5); values beyond Int are refused rather than truncated.
-        self.bodyLength = try l.map { (l) throws(DKIMError) in
-            try Self.number(l, maximumDigits: 76, as: Int.self)
-        }
+        let bodyLength = lAt >= 0
+            ? try Self.number(list[lAt].value, name: "l", maximumDigits: 76, as: Int.self) : nil
 
-        if let q {
-            // Matched without regard to ASCII case, as before (RFC 5234 §2.3 literals).
-            let (methods, offersDNS) = try Self.colonList(q, validatingFieldNames: false, lookingFor: "dns/txt")
-            // RFC 6376 §3.5: dns/txt is the only defined method; a verifier cannot fetch a key otherwise.
-            guard offersDNS > 0 else {
-                throw Self.malformed("q=\(q.stringValue) does not offer the dns/txt query method (RFC 6376 §3.5)")
-            }
-            self.queryMethods = methods
-        } else {
-            self.queryMethods = ["dns/txt"]
-        }
+        let queryMethods = qAt >= 0 ? try Self.queryMethods(list[qAt].value) : Self.defaultQueryMethods
 
         // t= and x= are 1*12DIGIT (RFC 6376 §3.5).
-        self.timestamp = try t.map { (t) throws(DKIMError) in
-            try Self.number(t, maximumDigits: 12, as: Int64.self)
-        }
-        self.expiration = try x.map { (x) throws(DKIMError) in
-            try Self.number(x, maximumDigits: 12, as: Int64.self)
-        }
+        let timestamp = tAt >= 0
+            ? try Self.number(list[tAt].value, name: "t", maximumDigits: 12, as: Int64.self) : nil
+        let expiration = xAt >= 0
+            ? try Self.number(list[xAt].value, name: "x", maximumDigits: 12, as: Int64.self) : nil
         if let timestamp, let expiration, expiration <= timestamp {
             // RFC 6376 §3.5: "the value of the "x=" tag MUST be greater than the value of the "t=" tag".
             throw Self.malformed("x=\(expiration) is not after t=\(timestamp) (RFC 6376 §3.5)")
         }
 
-        self.copiedHeaders = try z.map { (z) throws(DKIMError) in try Self.copiedHeaderFields(z) }
-        self.tags = tags
+        let copiedHeaders = zAt >= 0 ? try Self.copiedHeaderFields(list[zAt].value) : nil
+
+        return DKIMSignature(
+            version: 1, algorithm: algorithm, signature: signature, bodyHash: bodyHash,
+            canonicalization: canonicalization, domain: domain, signedHeaders: signedHeaders, identity: identity,
+            bodyLength: bodyLength, queryMethods: queryMethods, selector: selector, timestamp: timestamp,
+            expiration: expiration, copiedHeaders: copiedHeaders, tags: tags, signatureValueRange: signatureValueRange,
+            signedFromCount: fromCount)
     }
 
     // MARK: Memberwise initializer
@@ -280,7 +276,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.init(
             version: 1, algorithm: algorithm, signature: [], bodyHash: bodyHash, canonicalization: canonicalization,
             domain: domain, signedHeaders: signedHeaders, identity: identity, bodyLength: bodyLength,
-            queryMethods: ["dns/txt"], selector: selector, timestamp: timestamp, expiration: expiration,
+            queryMethods: Self.defaultQueryMethods, selector: selector, timestamp: timestamp, expiration: expiration,
             copiedHeaders: nil, tags: TagList(), signatureValueRange: 0..<0)
     }
 
@@ -288,7 +284,7 @@ public struct DKIMSignature: Sendable, Equatable {
         version: Int, algorithm: SignatureAlgorithm, signature: [UInt8], bodyHash: [UInt8],
         canonicalization: Canonicalization, domain: String, signedHeaders: [String], identity: String?,
         bodyLength: Int?, queryMethods: [String], selector: String, timestamp: Int64?, expiration: Int64?,
-        copiedHeaders: [[UInt8]]?, tags: TagList, signatureValueRange: Range<Int>
+        copiedHeaders: [[UInt8]]?, tags: TagList, signatureValueRange: Range<Int>, signedFromCount: Int? = nil
     ) {
         self.version = version
         self.algorithm = algorithm
@@ -306,7 +302,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.copiedHeaders = copiedHeaders
         self.tags = tags
         self.signatureValueRange = signatureValueRange
-        self.signedFromCount = nil
+        self.signedFromCount = signedFromCount
     }
 
     // MARK: Time checks
@@ -354,26 +350,80 @@ extension DKIMSignature {
     static func malformed(_ reason: String) -> DKIMError { DKIMError(.malformedSignature, reason) }
     static func invalid(_ reason: String) -> DKIMError { DKIMError(.invalidOption, reason) }
 
+    /// A tag value as written, for a message (invalid UTF-8 is replaced), as ``TagList/Tag/stringValue``.
+    private static func shown(_ value: ArraySlice<UInt8>) -> String { String(decoding: value, as: UTF8.self) }
+
+    /// `q=` when the tag is absent (RFC 6376 §3.5): one array for every parse, not a new one each time.
+    static let defaultQueryMethods = ["dns/txt"]
+
+    /// Whether `value` is exactly `literal`'s bytes (case included): one comparison of the bytes.
+    private static func spells(_ value: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard value.count == count else { return false }
+        return value.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return count == 0 }
+            return memcmp(base, literal.utf8Start, count) == 0
+        }
+    }
+
+    /// a= the signing algorithm (RFC 6376 §3.5, RFC 8463 §3).
+    private static func algorithm(_ value: ArraySlice<UInt8>) throws(DKIMError) -> SignatureAlgorithm {
+        // The names as signers write them, compared whole first: printable ASCII, so the checks below pass them,
+        // and SignatureAlgorithm(tagBytes:) gives the same case.
+        if spells(value, "rsa-sha256") { return .rsaSHA256 }
+        if spells(value, "ed25519-sha256") { return .ed25519SHA256 }
+        try requireASCII(value, name: "a")
+        guard !value.isEmpty else { throw malformed("a= is empty (RFC 6376 §3.5)") }
+        return SignatureAlgorithm(tagBytes: value)
+    }
+
+    /// c= header/body canonicalizations (RFC 6376 §3.5).
+    private static func canonicalization(_ value: ArraySlice<UInt8>) throws(DKIMError) -> Canonicalization {
+        // The four full forms as signers write them, compared whole first: printable ASCII, so the checks below
+        // pass them, and Canonicalization(tagBytes:) gives the same pair.
+        if spells(value, "relaxed/relaxed") { return Canonicalization(header: .relaxed, body: .relaxed) }
+        if spells(value, "relaxed/simple") { return Canonicalization(header: .relaxed, body: .simple) }
+        if spells(value, "simple/simple") { return Canonicalization(header: .simple, body: .simple) }
+        if spells(value, "simple/relaxed") { return Canonicalization(header: .simple, body: .relaxed) }
+        try requireASCII(value, name: "c")
+        guard let canonicalization = Canonicalization(tagBytes: value) else {
+            throw malformed("c=\(shown(value)) is not simple or relaxed, alone or as header/body (RFC 6376 §3.5)")
+        }
+        return canonicalization
+    }
+
+    /// q= the query methods, which must offer dns/txt (RFC 6376 §3.5).
+    private static func queryMethods(_ value: ArraySlice<UInt8>) throws(DKIMError) -> [String] {
+        // Matched without regard to ASCII case, as before (RFC 5234 §2.3 literals).
+        let (methods, offersDNS) = try colonList(value, name: "q", validatingFieldNames: false, lookingFor: "dns/txt")
+        // RFC 6376 §3.5: dns/txt is the only defined method; a verifier cannot fetch a key otherwise.
+        guard offersDNS > 0 else {
+            throw malformed("q=\(shown(value)) does not offer the dns/txt query method (RFC 6376 §3.5)")
+        }
+        return methods
+    }
+
     /// Refuses a value that is not printable ASCII (no white space, as tag values are trimmed).
-    private static func requireASCII(_ tag: TagList.Tag) throws(DKIMError) {
-        guard tag.value.allSatisfy({ $0 > ASCII.space && $0 < ASCII.delete }) else {
-            throw malformed("\(tag.name)=\(tag.stringValue) must be printable ASCII without white space")
+    private static func requireASCII(_ value: ArraySlice<UInt8>, name: String) throws(DKIMError) {
+        guard value.allSatisfy({ $0 > ASCII.space && $0 < ASCII.delete }) else {
+            throw malformed("\(name)=\(shown(value)) must be printable ASCII without white space")
         }
     }
 
     /// base64string = ALPHADIGITPS *([FWS] ALPHADIGITPS) (RFC 6376 §2.4): at least one character.
-    private static func base64(_ tag: TagList.Tag, allowingEmpty: Bool) throws(DKIMError) -> [UInt8] {
-        if tag.value.isEmpty {
-            guard allowingEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
+    private static func base64(_ value: ArraySlice<UInt8>, name: String,
+                               allowingEmpty: Bool) throws(DKIMError) -> [UInt8] {
+        if value.isEmpty {
+            guard allowingEmpty else { throw malformed("\(name)= is empty (RFC 6376 §3.5)") }
             return []
         }
         let bytes: [UInt8]
         do {
-            bytes = try Base64.decode(tag.value)
+            bytes = try Base64.decode(value)
         } catch {
-            throw malformed("\(tag.name)= is not valid base64: \(error)")
+            throw malformed("\(name)= is not valid base64: \(error)")
         }
-        guard !bytes.isEmpty || allowingEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
+        guard !bytes.isEmpty || allowingEmpty else { throw malformed("\(name)= is empty (RFC 6376 §3.5)") }
         return bytes
     }
 
@@ -458,10 +508,9 @@ extension DKIMSignature {
     /// - Parameter target: a lowercase ASCII name to look for among the items, ignoring ASCII case.
     /// - Returns: the items as written, and how many of them are `target`.
     private static func colonList(
-        _ tag: TagList.Tag, validatingFieldNames: Bool, lookingFor target: StaticString
+        _ value: ArraySlice<UInt8>, name: String, validatingFieldNames: Bool, lookingFor target: StaticString
     ) throws(DKIMError) -> (items: [String], found: Int) {
-        guard !tag.value.isEmpty else { throw malformed("\(tag.name)= is empty (RFC 6376 §3.5)") }
-        let value = tag.value
+        guard !value.isEmpty else { throw malformed("\(name)= is empty (RFC 6376 §3.5)") }
         // Sized once: growing the array one doubling at a time was six allocations for a usual h= list.
         var items: [String] = []
         var found = 0
@@ -497,12 +546,12 @@ extension DKIMSignature {
         }
         if let failure {
             guard !failure.empty else {
-                throw malformed("\(tag.name)=\(tag.stringValue) has an empty item between colons (RFC 6376 §3.5)")
+                throw malformed("\(name)=\(shown(value)) has an empty item between colons (RFC 6376 §3.5)")
             }
             let what = validatingFieldNames ? "header field name" : "query method"
             let base = value.startIndex
             let item = value[(base + failure.item.lowerBound)..<(base + failure.item.upperBound)]
-            throw malformed("\(tag.name)= holds an invalid \(what) \"\(String(decoding: item, as: UTF8.self))\""
+            throw malformed("\(name)= holds an invalid \(what) \"\(String(decoding: item, as: UTF8.self))\""
                             + " (RFC 6376 §3.5)")
         }
         return (items, found)
@@ -515,10 +564,10 @@ extension DKIMSignature {
 
     /// i= [ Local-part ] "@" domain-name, DKIM-Quoted-Printable (RFC 6376 §3.5); the domain MUST be `d=` or
     /// one of its subdomains. The local part may be empty and is not otherwise checked.
-    private static func identity(_ tag: TagList.Tag, domain: String) throws(DKIMError) -> String {
+    private static func identity(_ value: ArraySlice<UInt8>, domain: String) throws(DKIMError) -> String {
         let decoded: [UInt8]
         do {
-            decoded = try DKIMQuotedPrintable.decode(tag.value)
+            decoded = try DKIMQuotedPrintable.decode(value)
         } catch {
             throw malformed("i= is not valid DKIM-Quoted-Printable: \(error) (RFC 6376 §2.11)")
         }
@@ -547,20 +596,37 @@ extension DKIMSignature {
 
     /// 1*N DIGIT, overflow-checked.
     private static func number<T: FixedWidthInteger>(
-        _ tag: TagList.Tag, maximumDigits: Int, as type: T.Type
+        _ value: ArraySlice<UInt8>, name: String, maximumDigits: Int, as type: T.Type
     ) throws(DKIMError) -> T {
-        guard !tag.value.isEmpty, tag.value.allSatisfy(ASCII.isDigit) else {
-            throw malformed("\(tag.name)=\(tag.stringValue) is not a decimal number (RFC 6376 §3.5)")
+        // Up to 18 digits (any t=, x= or usual l=) cannot overflow 64 bits: read in one pass without checked steps,
+        // then narrowed exactly, which fails where the checked steps below would overflow. Anything else (empty,
+        // a byte that is no digit, longer) goes through the rules below, for their message.
+        let quick = value.withUnsafeBufferPointer { bytes -> UInt64? in
+            guard !bytes.isEmpty, bytes.count <= 18, bytes.count <= maximumDigits else { return nil }
+            var result: UInt64 = 0
+            for byte in bytes {
+                let digit = byte &- ASCII.zero
+                guard digit < 10 else { return nil }
+                result = result &* 10 &+ UInt64(digit)
+            }
+            return result
         }
-        guard tag.value.count <= maximumDigits else {
-            throw malformed("\(tag.name)= has more than \(maximumDigits) digits (RFC 6376 §3.5)")
+        if let quick {
+            guard let result = T(exactly: quick) else { throw malformed("\(name)=\(shown(value)) is too large") }
+            return result
+        }
+        guard !value.isEmpty, value.allSatisfy(ASCII.isDigit) else {
+            throw malformed("\(name)=\(shown(value)) is not a decimal number (RFC 6376 §3.5)")
+        }
+        guard value.count <= maximumDigits else {
+            throw malformed("\(name)= has more than \(maximumDigits) digits (RFC 6376 §3.5)")
         }
         var result: T = 0
-        for digit in tag.value {
+        for digit in value {
             let (shifted, overflow1) = result.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = shifted.addingReportingOverflow(T(digit - ASCII.zero))
             guard !overflow1, !overflow2 else {
-                throw malformed("\(tag.name)=\(tag.stringValue) is too large")
+                throw malformed("\(name)=\(shown(value)) is too large")
             }
             result = sum
         }
@@ -568,10 +634,10 @@ extension DKIMSignature {
     }
 
     /// z= sig-z-tag-copy *( "|" [FWS] sig-z-tag-copy ); copy = hdr-name [FWS] ":" qp-hdr-value (RFC 6376 §3.5).
-    private static func copiedHeaderFields(_ tag: TagList.Tag) throws(DKIMError) -> [[UInt8]] {
-        guard !tag.value.isEmpty else { throw malformed("z= is empty (RFC 6376 §3.5)") }
+    private static func copiedHeaderFields(_ value: ArraySlice<UInt8>) throws(DKIMError) -> [[UInt8]] {
+        guard !value.isEmpty else { throw malformed("z= is empty (RFC 6376 §3.5)") }
         var fields: [[UInt8]] = []
-        for piece in tag.value.split(separator: ASCII.pipe, omittingEmptySubsequences: false) {
+        for piece in value.split(separator: ASCII.pipe, omittingEmptySubsequences: false) {
             let decoded: [UInt8]
             do {
                 decoded = try DKIMQuotedPrintable.decode(piece)

@@ -12,7 +12,14 @@ final class SignedHeaderListCache: Sendable {
     /// The most lists kept at once.
     static let maxEntries = 256
 
-    private let table = LockedValue([HashedBytes: Entry]())
+    private struct Table {
+        var entries: [HashedBytes: Entry] = [:]
+        /// The entry found or added last, compared before the table is searched: mail from one signer repeats
+        /// its `h=`, and comparing the bytes once costs far less than hashing them and probing the table.
+        var last: (key: HashedBytes, entry: Entry)?
+    }
+
+    private let table = LockedValue(Table())
 
     /// The list parsed from `value`, from the table or from `parse` (whose result is then kept).
     /// - Parameters:
@@ -20,13 +27,21 @@ final class SignedHeaderListCache: Sendable {
     ///   - parse: parses `value`; its error is thrown as it is, and nothing is kept.
     func list(_ value: ArraySlice<UInt8>, parse: () throws(DKIMError) -> Entry) throws(DKIMError) -> Entry {
         let key = HashedBytes(slice: value)
-        if let known = table.withLock({ $0[key] }) { return known }
+        let known = table.withLock { table -> Entry? in
+            if let last = table.last, last.key == key { return last.entry }
+            guard let index = table.entries.index(forKey: key) else { return nil }
+            let found = table.entries[index]
+            table.last = (found.key, found.value)
+            return found.value
+        }
+        if let known { return known }
         let parsed = try parse()
         // Kept in an array of its own: a slice would keep the whole header section it came from.
         let owned = key.owned
         table.withLock { table in
-            if table.count >= Self.maxEntries { table.removeAll() }
-            table[owned] = parsed
+            if table.entries.count >= Self.maxEntries { table.entries.removeAll() }
+            table.entries[owned] = parsed
+            table.last = (owned, parsed)
         }
         return parsed
     }

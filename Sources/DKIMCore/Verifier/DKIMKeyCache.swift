@@ -46,6 +46,8 @@ public final class DKIMKeyCache: Sendable {
         let appliesToEmail: Bool
         /// ``DKIMKeyRecord/requiresStrictIdentity`` (`t=s`).
         let requiresStrictIdentity: Bool
+        /// ``DKIMKeyRecord/isRevoked`` (empty `p=`).
+        let isRevoked: Bool
         /// The decoded key when the record has one that decodes; nil otherwise (the verifier then decodes it and
         /// reports the error in its own order of checks).
         let key: DKIMPublicKey?
@@ -57,6 +59,7 @@ public final class DKIMKeyCache: Sendable {
             self.allowsSHA256 = record.allowsHashAlgorithm("sha256")
             self.appliesToEmail = record.appliesToEmail
             self.requiresStrictIdentity = record.requiresStrictIdentity
+            self.isRevoked = record.isRevoked
             self.key = key
         }
     }

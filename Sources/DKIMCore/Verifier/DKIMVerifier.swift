@@ -102,8 +102,8 @@ public struct DKIMVerifier: Sendable {
         // RFC 6376 §6.1.1: validate the signature field; any fault is a permanent error for this signature.
         let signature: DKIMSignature
         do {
-            signature = try DKIMSignature(parsing: field.value, allowingEmptySignature: false,
-                                          signedHeaderLists: signedHeaderLists)
+            signature = try DKIMSignature.parse(field.value, allowingEmptySignature: false,
+                                                signedHeaderLists: signedHeaderLists)
         } catch {
             let partial = PartialSignature(field: field)
             let (reason, sentence) = partial.classify(error)
@@ -111,9 +111,9 @@ public struct DKIMVerifier: Sendable {
         }
         var report = Report(index: index, reportingFor: signature)
         guard signature.signedHeaders.count <= limits.maximumSignedHeaderNames else {
-            return report.finish(signature, .permerror, .limitExceeded,
+            return report.finish(.permerror, .limitExceeded,
                 "h= lists \(signature.signedHeaders.count) header field names; more than "
-                + "\(limits.maximumSignedHeaderNames) are refused.")
+                + "\(limits.maximumSignedHeaderNames) are refused.", consume signature)
         }
 
         switch signature.algorithm {
@@ -121,24 +121,27 @@ public struct DKIMVerifier: Sendable {
             break
         case .rsaSHA1:
             // RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid.
-            return report.finish(signature, .permerror, .algorithmForbidden,
-                                 "rsa-sha1 signatures are not accepted (RFC 8301 §3.1).")
+            return report.finish(.permerror, .algorithmForbidden,
+                                 "rsa-sha1 signatures are not accepted (RFC 8301 §3.1).", consume signature)
         case .other(let name):
-            return report.finish(signature, .permerror, .algorithmUnsupported,
-                                 "The signing algorithm \"\(name)\" is not supported.")
+            return report.finish(.permerror, .algorithmUnsupported,
+                                 "The signing algorithm \"\(name)\" is not supported.", consume signature)
         }
         if let expiration = signature.expiration, expiration < now {
             // RFC 6376 §6.1.1: a verifier may treat an expired signature as PERMFAIL (signature expired).
-            return report.finish(signature, .permerror, .signatureExpired,
-                                 "The signature expired at \(expiration) (x=); it is now \(now).")
+            return report.finish(.permerror, .signatureExpired,
+                                 "The signature expired at \(expiration) (x=); it is now \(now).",
+                                 consume signature)
         }
         if let timestamp = signature.timestamp, timestamp > now &+ options.clockSkew {
-            return report.finish(signature, .permerror, .timestampInFuture,
-                                 "The signature timestamp \(timestamp) (t=) is in the future (now \(now)).")
+            return report.finish(.permerror, .timestampInFuture,
+                                 "The signature timestamp \(timestamp) (t=) is in the future (now \(now)).",
+                                 consume signature)
         }
         if signature.bodyLength != nil, options.bodyLengthPolicy == .refuse {
-            return report.finish(signature, .policy, .bodyLengthRefused,
-                                 "The signature covers only part of the body (l=) and local policy refuses that.")
+            return report.finish(.policy, .bodyLengthRefused,
+                                 "The signature covers only part of the body (l=) and local policy refuses that.",
+                                 consume signature)
         }
 
         // RFC 6376 §6.1.2: fetch and check the public key.
@@ -149,15 +152,16 @@ public struct DKIMVerifier: Sendable {
         case .success(let fetched):
             key = fetched
         case .failure(let failure):
-            return report.finish(signature, failure.result, failure.reason, failure.explanation)
+            return report.finish(failure.result, failure.reason, failure.explanation, consume signature)
         }
 
         // RFC 6376 §6.1.3: body hash first, then the header hash and signature.
         let bodyHash = bodyHashes.hash(canonicalization: signature.canonicalization.body, limit: signature.bodyLength)
         if let limit = signature.bodyLength {
             if limit > bodyHash.totalLength {
-                return report.finish(signature, .permerror, .bodyLengthExceedsBody,
-                    "l=\(limit) is larger than the canonicalized body (\(bodyHash.totalLength) octets).")
+                return report.finish(.permerror, .bodyLengthExceedsBody,
+                    "l=\(limit) is larger than the canonicalized body (\(bodyHash.totalLength) octets).",
+                    consume signature)
             }
             let unsigned = bodyHash.totalLength - limit
             if unsigned > 0 {
@@ -166,21 +170,22 @@ public struct DKIMVerifier: Sendable {
             }
         }
         guard constantTimeEquals(bodyHash.digest, signature.bodyHash) else {
-            return report.finish(signature, .fail, .bodyHashMismatch,
-                                 "The body hash does not match bh=: the body was changed after signing.")
+            return report.finish(.fail, .bodyHashMismatch,
+                                 "The body hash does not match bh=: the body was changed after signing.",
+                                 consume signature)
         }
         let digest = headerDigest(for: signature, field: field, fieldIndex: fieldIndex, in: headers)
         guard key.isValidSignature(signature.signature, forDigest: digest) else {
-            return report.finish(signature, .fail, .signatureMismatch,
+            return report.finish(.fail, .signatureMismatch,
                 "The signature does not verify with the key at \(keyName): a signed header field was changed, "
-                + "or the key does not match the one that signed.")
+                + "or the key does not match the one that signed.", consume signature)
         }
         if !Self.isOversigned("from", in: signature, headers: headers) {
             report.warn("from-not-oversigned",
                         "From is not oversigned: a second From field could be added without breaking the signature.")
         }
-        return report.finish(signature, .pass, nil,
-                             Self.concatenated("The signature verified with the key at ", keyName, "."))
+        return report.finish(.pass, nil, Self.concatenated("The signature verified with the key at ", keyName, "."),
+                             consume signature)
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
@@ -288,12 +293,12 @@ public struct DKIMVerifier: Sendable {
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
                 explanation: "The TXT record at \(keyName) is not a valid DKIM key record\(detail)."))
         }
-        let record = resolved.record
+        // The record is read through `resolved` where a message needs it, not copied out (a retain per field).
         if resolved.isTesting {
             report.testing = true
             report.warn("testing-key", "The key record at \(keyName) has t=y (testing mode).")
         }
-        if record.isRevoked {
+        if resolved.isRevoked {
             return .failure(Failure(result: .permerror, reason: .keyRevoked,
                                     explanation: "The key at \(keyName) has been revoked (empty p=)."))
         }
@@ -302,19 +307,21 @@ public struct DKIMVerifier: Sendable {
         guard let keyType = resolved.keyType else {
             // RFC 6376 §3.6.1: an unrecognized k= makes the key unusable.
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
-                explanation: "The key at \(keyName) has an unknown key type k=\(record.keyTypeName)."))
+                explanation: "The key at \(keyName) has an unknown key type k=\(resolved.record.keyTypeName)."))
         }
         guard keyType == expectedType else {
             return .failure(Failure(result: .permerror, reason: .keyTypeMismatch,
-                explanation: "The key at \(keyName) is k=\(record.keyTypeName) but the signature uses \(signature.algorithm)."))
+                explanation: "The key at \(keyName) is k=\(resolved.record.keyTypeName) but the signature uses "
+                    + "\(signature.algorithm)."))
         }
-        if let hashes = record.hashAlgorithms, !resolved.allowsSHA256 {
+        if !resolved.allowsSHA256, let hashes = resolved.record.hashAlgorithms {
             return .failure(Failure(result: .permerror, reason: .keyHashMismatch,
                 explanation: "The key at \(keyName) allows only h=\(hashes.joined(separator: ":")), not sha256."))
         }
         guard resolved.appliesToEmail else {
             return .failure(Failure(result: .permerror, reason: .keyServiceMismatch,
-                explanation: "The key at \(keyName) is not for email (s=\(record.serviceTypes.joined(separator: ":")))."))
+                explanation: "The key at \(keyName) is not for email "
+                    + "(s=\(resolved.record.serviceTypes.joined(separator: ":")))."))
         }
         if resolved.requiresStrictIdentity, !Self.identityDomainEqualsDomain(signature) {
             // RFC 6376 §3.6.1 t=s: the i= domain must equal d=, not be a subdomain of it.
@@ -323,7 +330,11 @@ public struct DKIMVerifier: Sendable {
         }
         let key: DKIMPublicKey
         do {
-            key = try resolved.key ?? options.keyCache?.publicKey(of: record) ?? record.publicKey()
+            if let decoded = resolved.key {
+                key = decoded
+            } else {
+                key = try options.keyCache?.publicKey(of: resolved.record) ?? resolved.record.publicKey()
+            }
         } catch let error as DKIMError where error.code == .keyTooLarge {
             return .failure(Failure(result: .permerror, reason: .keyTooLarge, explanation: error.reason))
         } catch {

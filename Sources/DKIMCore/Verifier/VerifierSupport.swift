@@ -88,7 +88,10 @@ struct Report {
 
     /// The parts a report shows for a signature that parsed: `d=` and `s=` come from the signature itself, so
     /// only `a=` as written and the `b=` prefix are read from its tags (the tags were parsed once already).
-    init(index: Int, reportingFor signature: DKIMSignature) {
+    ///
+    /// The signature is borrowed: taken as it was, the caller copied the whole value for the call and destroyed
+    /// the copy after it (a retain and a release per property).
+    init(index: Int, reportingFor signature: borrowing DKIMSignature) {
         self.index = index
         var algorithm: String?
         var signaturePrefix: String?
@@ -119,12 +122,15 @@ struct Report {
         warnings.append(VerificationWarning(code: code, message: message))
     }
 
-    func finish(_ signature: DKIMSignature, _ result: DKIMResult, _ reason: VerificationReason?,
-                _ explanation: String) -> SignatureVerification {
-        SignatureVerification(index: index, result: result, reason: reason, explanation: explanation,
-                              signature: signature, domain: signature.domain, selector: signature.selector,
-                              algorithm: algorithm, signaturePrefix: signaturePrefix,
-                              keyBits: keyBits, testing: testing, warnings: warnings)
+    /// The result, holding the signature and the report's parts: both are consumed, so they move into it rather
+    /// than being copied (a retain per property) and then destroyed with the caller's frame.
+    consuming func finish(_ result: DKIMResult, _ reason: VerificationReason?, _ explanation: String,
+                          _ signature: consuming DKIMSignature) -> SignatureVerification {
+        let domain = signature.domain, selector = signature.selector
+        return SignatureVerification(index: index, result: result, reason: reason, explanation: explanation,
+                                     signature: signature, domain: domain, selector: selector,
+                                     algorithm: algorithm, signaturePrefix: signaturePrefix,
+                                     keyBits: keyBits, testing: testing, warnings: warnings)
     }
 }
 
