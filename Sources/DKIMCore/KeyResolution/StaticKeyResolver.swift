@@ -34,9 +34,9 @@ public struct StaticKeyResolver: DKIMKeyResolver {
     static func key(_ name: String) -> String {
         // A name already in the table's form (no uppercase, no trailing dot: what the verifier asks for when
         // d= and s= are written in lowercase) is its own key; only another is copied and lowercased.
-        var probe = name
-        let normalized = probe.withUTF8 { bytes in
-            // Through the contiguous UTF-8: iterating `String.UTF8View` costs an index step per byte.
+        let normalized = HeaderField.withNameBytes(name) { bytes in
+            // Through the contiguous UTF-8, in place: iterating `String.UTF8View` costs an index step per byte, and
+            // `withUTF8` (mutating) a copy of the String, a retain and a release.
             bytes.last != ASCII.period && !bytes.contains { $0 >= ASCII.upperA && $0 <= ASCII.upperZ }
         }
         if normalized { return name }

@@ -230,12 +230,13 @@ public struct DKIMVerifier: Sendable {
     }
 
     /// Three Strings joined, their UTF-8 copied into one buffer and made a String once: appending to a String
-    /// grows and checks it per part, and interpolation more so.
+    /// grows and checks it per part, and interpolation more so. The parts are read in place
+    /// (``HeaderField/withNameBytes(_:_:)``): `withUTF8` is mutating, and the copies it needs cost a retain and a
+    /// release per part.
     static func concatenated(_ first: String, _ second: String, _ third: String) -> String {
-        var first = first, second = second, third = third
-        return first.withUTF8 { a in
-            second.withUTF8 { b in
-                third.withUTF8 { c in
+        HeaderField.withNameBytes(first) { a in
+            HeaderField.withNameBytes(second) { b in
+                HeaderField.withNameBytes(third) { c in
                     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { out in
                         var end = out.initialize(fromContentsOf: a)
                         end = UnsafeMutableBufferPointer(rebasing: out[end...]).initialize(fromContentsOf: b) + end
