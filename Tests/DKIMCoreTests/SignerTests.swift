@@ -51,6 +51,21 @@ import Testing
         #expect(signature.algorithm == .rsaSHA256)
     }
 
+    /// The default oversigning list is answered from the counts of the default names; the same list built anew,
+    /// and a list with a name outside the defaults, are looked for among the fields, with the same rules.
+    @Test func oversigningListsGiveTheirNamesInTheirOrder() throws {
+        #expect(SigningStream.defaultOversignedIndices?.count == SignOptions.defaultOversignedHeaders.count)
+        var options = try Self.options()
+        options.oversignedHeaders = SignOptions.defaultOversignedHeaders.map { String($0.reversed().reversed()) }
+        let rebuilt = try DKIMSigner(options: options).signatureField(for: Self.message)
+        #expect(try DKIMSignature(parsing: HeaderField(raw: rebuilt).value).signedHeaders
+                == ["from", "subject", "subject", "date", "to", "from", "to", "subject", "date"])
+        options.oversignedHeaders = ["X-Other", "Reply-To", "From"]
+        let custom = try DKIMSigner(options: options).signatureField(for: Self.message)
+        #expect(try DKIMSignature(parsing: HeaderField(raw: custom).value).signedHeaders
+                == ["from", "subject", "subject", "date", "to", "x-other", "from"])
+    }
+
     @Test func signingAddsOnlyTheField() throws {
         let signer = try DKIMSigner(options: Self.options())
         let field = try signer.signatureField(for: Self.message)

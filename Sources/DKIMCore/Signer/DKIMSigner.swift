@@ -141,39 +141,70 @@ public struct SigningStream: Sendable {
     /// The default `h=`: every instance of each default field present, From always, then one more entry for
     /// each present field that is oversigned (RFC 6376 §5.4.2, §8.15).
     static func defaultHeaderList(for headers: [HeaderField], oversigning: [String]) -> [String] {
-        // One pass over the fields, each compared by length first with the lowercased default names (no
-        // dictionary of hashed strings, no allocation per name): linear in the number of fields.
-        // Through buffer pointers, so neither a field nor a default name is copied (and retained) per comparison;
-        // each field is compared only with the default names of its length.
-        var counts = [Int](repeating: 0, count: Self.defaultNameBytes.count)
-        Self.defaultNameBytes.withUnsafeBufferPointer { defaults in
-            Self.defaultNamesByLength.withUnsafeBufferPointer { byLength in
-                headers.withUnsafeBufferPointer { fields in
-                    for field in fields where field.nameEnd < byLength.count {
-                        for index in byLength[field.nameEnd]
-                        where defaults[index].withUnsafeBufferPointer({ field.hasName(caseInsensitive: $0) }) {
-                            counts[index] += 1
-                            break
+        let defaultCount = SignOptions.defaultSignedHeaders.count
+        // The counts live in a temporary buffer: `[Int](repeating:count:)` allocated through the stdlib's
+        // unspecialised path, which looks the storage type up at run time on every call.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: defaultCount) { counts in
+            counts.initialize(repeating: 0)
+            // One pass over the fields, each compared by length first with the lowercased default names (no
+            // dictionary of hashed strings, no allocation per name): linear in the number of fields.
+            // Through buffer pointers, so neither a field nor a default name is copied (and retained) per
+            // comparison; each field is compared only with the default names of its length.
+            Self.defaultNameBytes.withUnsafeBufferPointer { defaults in
+                Self.defaultNamesByLength.withUnsafeBufferPointer { byLength in
+                    headers.withUnsafeBufferPointer { fields in
+                        for field in fields where field.nameEnd < byLength.count {
+                            for index in byLength[field.nameEnd]
+                            where defaults[index].withUnsafeBufferPointer({ field.hasName(caseInsensitive: $0) }) {
+                                counts[index] += 1
+                                break
+                            }
                         }
                     }
                 }
             }
-        }
-        var names: [String] = []
-        names.reserveCapacity(headers.count + oversigning.count)
-        for (index, name) in SignOptions.defaultSignedHeaders.enumerated() {
-            for _ in 0..<counts[index] { names.append(name) }
-        }
-        headers.withUnsafeBufferPointer { fields in
-            for name in oversigning {
-                let present = HeaderField.withNameBytes(name) { nameBytes in
-                    fields.contains { $0.hasName(caseInsensitive: nameBytes) }
-                }
-                if present { names.append(HeaderField.asciiLowercased(name)) }
+            var names: [String] = []
+            names.reserveCapacity(headers.count + oversigning.count)
+            let defaultNames = SignOptions.defaultSignedHeaders
+            for index in 0..<defaultCount {
+                for _ in 0..<counts[index] { names.append(defaultNames[index]) }
             }
+            if let indices = Self.defaultOversignedIndices, Self.isDefaultOversignedList(oversigning) {
+                // The usual list: every name in it is a default name, counted above (RFC 6376 §8.15 oversigning
+                // of the fields that occur at most once, From first).
+                for index in indices where counts[index] > 0 {
+                    names.append(defaultNames[index])
+                }
+                return names
+            }
+            headers.withUnsafeBufferPointer { fields in
+                for name in oversigning {
+                    let present = HeaderField.withNameBytes(name) { nameBytes in
+                        fields.contains { $0.hasName(caseInsensitive: nameBytes) }
+                    }
+                    if present { names.append(HeaderField.asciiLowercased(name)) }
+                }
+            }
+            return names
         }
-        return names
     }
+
+    /// Whether `list` is ``SignOptions/defaultOversignedHeaders`` itself (the same storage, as options left at
+    /// their default hold it) or equal to it.
+    private static func isDefaultOversignedList(_ list: [String]) -> Bool {
+        let defaults = SignOptions.defaultOversignedHeaders
+        let same = list.withUnsafeBufferPointer { a in
+            defaults.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress && a.count == b.count }
+        }
+        return same || list == defaults
+    }
+
+    /// For each name of ``SignOptions/defaultOversignedHeaders``, its index in ``SignOptions/defaultSignedHeaders``;
+    /// nil if one of them is not a default signed name (then each is looked for among the fields).
+    static let defaultOversignedIndices: [Int]? = {
+        let indices = SignOptions.defaultOversignedHeaders.map { SignOptions.defaultSignedHeaders.firstIndex(of: $0) }
+        return indices.contains(nil) ? nil : indices.compactMap { $0 }
+    }()
 
     /// ``SignOptions/defaultSignedHeaders`` as bytes, in the same order.
     private static let defaultNameBytes: [[UInt8]] = SignOptions.defaultSignedHeaders.map { Array($0.utf8) }
