@@ -4,7 +4,7 @@ import Glibc
 import ArgumentParser
 import DKIMCore
 // JSONEncoder only. Not Foundation: loading it (and the ICU data it links) at every start cost a batch of
-// small messages its second core's speed-up (docs/performance.md, "Seventh pass").
+// small messages its second core's speed-up (docs/performance-history.md, "Seventh pass").
 import FoundationEssentials
 
 /// Exit codes from sysexits(3), as ARCHITECTURE.md §5 fixes them. Usage errors (64) come from `ValidationError`.
