@@ -169,7 +169,9 @@ public struct SigningStream: Sendable {
             for index in 0..<defaultCount {
                 for _ in 0..<counts[index] { names.append(defaultNames[index]) }
             }
-            if let indices = Self.defaultOversignedIndices, Self.isDefaultOversignedList(oversigning) {
+            // Array `==` compares the storage first, so options left at their default (which hold the default list
+            // itself) cost one pointer comparison here.
+            if let indices = Self.defaultOversignedIndices, oversigning == SignOptions.defaultOversignedHeaders {
                 // The usual list: every name in it is a default name, counted above (RFC 6376 §8.15 oversigning
                 // of the fields that occur at most once, From first).
                 for index in indices where counts[index] > 0 {
@@ -187,16 +189,6 @@ public struct SigningStream: Sendable {
             }
             return names
         }
-    }
-
-    /// Whether `list` is ``SignOptions/defaultOversignedHeaders`` itself (the same storage, as options left at
-    /// their default hold it) or equal to it.
-    private static func isDefaultOversignedList(_ list: [String]) -> Bool {
-        let defaults = SignOptions.defaultOversignedHeaders
-        let same = list.withUnsafeBufferPointer { a in
-            defaults.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress && a.count == b.count }
-        }
-        return same || list == defaults
     }
 
     /// For each name of ``SignOptions/defaultOversignedHeaders``, its index in ``SignOptions/defaultSignedHeaders``;
