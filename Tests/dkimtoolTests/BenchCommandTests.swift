@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import dkimtool
 
 /// `dkimtool bench`: every requested cell is printed with a rate and a limit, and `--corpus` writes what the peer
 /// script needs. No figure is compared with a threshold: timing is the benchmark's business, not the tests'.
@@ -33,6 +34,26 @@ import Testing
                                     "--now", "1700000000",
                                     corpus.appendingPathComponent("signed-ed-simple-simple-2000.eml").path])
         #expect(verified.status == 0)
+    }
+
+    /// A round's slices add up: each run counts at least one operation and at least its stretch of time, and the
+    /// rate is the sum of the counts over the sum of the times.
+    @Test func tallyAddsUpSlices() throws {
+        var tally = BenchTimer.Tally()
+        var calls = 0
+        tally.run(for: 0.002) { calls += 1 }
+        let first = tally
+        #expect(first.count == calls && first.count >= 1)
+        #expect(first.elapsed >= 0.002)
+        tally.run(for: 0.002) { calls += 1 }
+        #expect(tally.count == calls && tally.count > first.count)
+        #expect(tally.elapsed >= first.elapsed + 0.002)
+        #expect(tally.rate == Double(tally.count) / tally.elapsed)
+        #expect(BenchTimer.Tally().rate == 0)
+
+        struct Stop: Error {}
+        var failing = BenchTimer.Tally()
+        #expect(throws: Stop.self) { try failing.run(for: 1) { throw Stop() } }
     }
 
     @Test func refusesBadSizes() throws {
