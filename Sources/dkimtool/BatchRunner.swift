@@ -6,19 +6,27 @@ import Glibc
 ///
 /// At most ``width`` jobs run at once; a result is delivered as soon as it and every result before it are ready,
 /// so output keeps the order of the input while later jobs are still running. Finished results wait for the
-/// ones before them, at most `2 × width` jobs are started and not yet delivered, so memory stays bounded
-/// however long the batch is.
+/// ones before them; at most ``window`` jobs are started and not yet delivered, so memory stays bounded
+/// however long the batch is (a job's input is read only when it starts, so only results wait).
 ///
 /// Jobs run on Swift's cooperative thread pool, which has one thread per core: a job should compute (sign,
 /// verify) and do short blocking file I/O, not wait on the network.
 struct BatchRunner: Sendable {
     /// The most jobs running at once.
     let width: Int
+    /// The most jobs started and not yet delivered: ``width`` × ``windowPerJob``.
+    let window: Int
+
+    /// Results that may wait per running job. With 2 (until the ninth pass) one slow job, such as one whose thread
+    /// the host preempted for a few milliseconds, stopped every other worker after two more jobs each; a result
+    /// waiting is small (a sign job's is an error or nothing), so a wide window costs little memory.
+    static let windowPerJob = 32
 
     /// Creates a runner.
     /// - Parameter width: jobs at once; nil for ``activeCores``. Values below 1 count as 1.
     init(width: Int? = nil) {
         self.width = max(1, width ?? Self.activeCores)
+        self.window = self.width * Self.windowPerJob
     }
 
     /// The cores this process may run on: the `Cpus_allowed` mask of `/proc/self/status` (so `taskset -c 0`
@@ -66,7 +74,7 @@ struct BatchRunner: Sendable {
     /// Runs `work` for each job `next` yields and calls `deliver` with the results in the order of the jobs.
     ///
     /// `next` is called on the caller's task, only when a job can start, so a producer that reads its jobs from
-    /// a stream (the messages of an mbox) holds at most `2 × width` of them at a time.
+    /// a stream (the messages of an mbox) holds at most ``width`` of them at a time.
     /// - Parameters:
     ///   - next: the next job, or nil when there are no more.
     ///   - work: runs one job; concurrently with other jobs.
@@ -80,7 +88,7 @@ struct BatchRunner: Sendable {
             var exhausted = false
             var waiting: [Int: Output] = [:]
             func startMore() {
-                while !exhausted, running < width, started - delivered < 2 * width {
+                while !exhausted, running < width, started - delivered < window {
                     guard let job = next() else {
                         exhausted = true
                         return

@@ -34,6 +34,34 @@ import Testing
         #expect(gauge.peak >= 1)
     }
 
+    /// A slow first job does not stop the others: they finish while it runs (up to the window), and results still
+    /// come out in input order. Job 0 waits until every other job has finished, or gives up after 20 s; with a
+    /// window narrower than the batch it would give up.
+    @Test func slowJobDoesNotStopTheOthers() async {
+        let runner = BatchRunner(width: 2)
+        let count = 40
+        #expect(runner.window >= count)
+        let finished = Gauge()
+        var delivered: [Int] = []
+        var othersDoneFirst = false
+        await runner.run(count: count, work: { index -> Bool in
+            guard index == 0 else {
+                finished.enter()
+                return true
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while finished.peak < count - 1, ContinuousClock.now < deadline {
+                try? await Task.sleep(nanoseconds: 1_000_000)
+            }
+            return finished.peak == count - 1
+        }, deliver: { index, result in
+            if index == 0 { othersDoneFirst = result }
+            delivered.append(index)
+        })
+        #expect(othersDoneFirst)
+        #expect(delivered == Array(0..<count))
+    }
+
     @Test func emptyBatchDeliversNothing() async {
         var calls = 0
         await BatchRunner(width: 2).run(count: 0, work: { $0 }, deliver: { _, _ in calls += 1 })
