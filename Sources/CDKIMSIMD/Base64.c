@@ -28,9 +28,9 @@ __attribute__((target("avx2")))
 static int gather_windows_avx2(const uint8_t *input, size_t *index, size_t limit, uint8_t *output,
                                size_t *written) {
     const __m256i space = _mm256_set1_epi8(0x20);
-    const __m256i tab = _mm256_set1_epi8(0x09);
-    const __m256i cr = _mm256_set1_epi8(0x0D);
-    const __m256i lf = _mm256_set1_epi8(0x0A);
+    const __m256i whiteTable = _mm256_setr_epi8(
+        0x20, -1, -1, -1, -1, -1, -1, -1, -1, 0x09, 0x0A, -1, -1, 0x0D, -1, -1,
+        0x20, -1, -1, -1, -1, -1, -1, -1, -1, 0x09, 0x0A, -1, -1, 0x0D, -1, -1);
     size_t i = *index, o = *written;
     while (i < limit) {
         const __m256i window = _mm256_loadu_si256((const __m256i *)(input + i));
@@ -43,11 +43,10 @@ static int gather_windows_avx2(const uint8_t *input, size_t *index, size_t limit
             o += 32;
             continue;
         }
-        const __m256i wspOrLine = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(window, space),
-                                                                  _mm256_cmpeq_epi8(window, tab)),
-                                                  _mm256_or_si256(_mm256_cmpeq_epi8(window, cr),
-                                                                  _mm256_cmpeq_epi8(window, lf)));
-        const uint32_t white = (uint32_t)_mm256_movemask_epi8(wspOrLine);
+        // White space by its low nibble: the table holds SP, HTAB, LF and CR at theirs (0, 9, A, D), 0xFF elsewhere,
+        // and a byte is white space when it equals its entry.
+        const uint32_t white = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(whiteTable, window),
+                                                                                 window));
         if ((low & ~white) != 0) {
             *index = i;
             *written = o;
@@ -86,8 +85,8 @@ static size_t gather_avx2(const uint8_t *input, size_t length, uint8_t *output) 
     return written;
 }
 
-/// Six-bit values of 32 base64 characters, and a bit per lane that is set where a character is outside the
-/// alphabet (RFC 4648 §4, `=` included).
+/// Six-bit values of 32 base64 characters, and `*fault` non-zero in the lanes of characters outside the alphabet
+/// (RFC 4648 §4, `=` included).
 ///
 /// Validity comes from two nibble tables: `low[c & 15] & high[c >> 4]` is zero exactly for the alphabet. Each
 /// high nibble that holds characters gets a bit naming the low nibbles it does not hold: 2 holds B (`+`) and
@@ -95,7 +94,7 @@ static size_t gather_avx2(const uint8_t *input, size_t length, uint8_t *output) 
 /// nibbles that hold none. The value is the character plus an offset chosen by its high nibble, with `/` moved
 /// to a slot of its own (index 1) by subtracting one when it matches.
 __attribute__((target("avx2"), always_inline))
-static inline __m256i values_avx2(__m256i characters, uint32_t *invalid) {
+static inline __m256i values_avx2(__m256i characters, __m256i *fault) {
     const __m256i lowTable = _mm256_setr_epi8(
         0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x07, 0x15, 0x17, 0x17, 0x17, 0x15,
         0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x07, 0x15, 0x17, 0x17, 0x17, 0x15);
@@ -109,14 +108,14 @@ static inline __m256i values_avx2(__m256i characters, uint32_t *invalid) {
     const __m256i nibble = _mm256_set1_epi8(0x0F);
     const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble);
     const __m256i low = _mm256_and_si256(characters, nibble);
-    const __m256i fault = _mm256_and_si256(_mm256_shuffle_epi8(lowTable, low), _mm256_shuffle_epi8(highTable, high));
-    *invalid = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(fault, _mm256_setzero_si256()));
+    *fault = _mm256_and_si256(_mm256_shuffle_epi8(lowTable, low), _mm256_shuffle_epi8(highTable, high));
     const __m256i slot = _mm256_add_epi8(high, _mm256_cmpeq_epi8(characters, _mm256_set1_epi8('/')));
     return _mm256_add_epi8(characters, _mm256_shuffle_epi8(offsetTable, slot));
 }
 
 /// The 24 bytes of 32 six-bit values, in the low 24 bytes: pairs joined into 12 bits, pairs of those into 24
-/// (the first character highest), each lane's three bytes taken big-endian, then the lanes' twelve joined.
+/// (the first character highest), each lane's three bytes taken big-endian, then the lanes' twelve joined (the
+/// last eight bytes repeat the first: anything but zeros, which the compiler would blend in with an extra step).
 __attribute__((target("avx2"), always_inline))
 static inline __m256i pack_avx2(__m256i values) {
     const __m256i pairs = _mm256_maddubs_epi16(values, _mm256_set1_epi32(0x01400140));
@@ -124,7 +123,7 @@ static inline __m256i pack_avx2(__m256i values) {
     const __m256i bytes = _mm256_shuffle_epi8(quads, _mm256_setr_epi8(
         2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
         2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
-    return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+    return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 0, 0));
 }
 
 __attribute__((target("avx2")))
@@ -134,9 +133,13 @@ static size_t decode_avx2(uint8_t *characters, size_t count, uint8_t *output) {
     for (size_t read = 0, written = 0; read < count; read += 32, written += 24) {
         // Loaded before the store below, which may reach into these characters when decoding in place.
         const __m256i block = _mm256_loadu_si256((const __m256i *)(characters + read));
-        uint32_t invalid;
-        const __m256i values = values_avx2(block, &invalid);
-        if (invalid != 0) return read + (size_t)__builtin_ctz(invalid);
+        __m256i fault;
+        const __m256i values = values_avx2(block, &fault);
+        // One test per block; the lane is worked out only for a faulty one.
+        if (!_mm256_testz_si256(fault, fault)) {
+            const uint32_t valid = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(fault, _mm256_setzero_si256()));
+            return read + (size_t)__builtin_ctz(~valid);
+        }
         _mm256_storeu_si256((__m256i *)(output + written), pack_avx2(values));
     }
     return count;
