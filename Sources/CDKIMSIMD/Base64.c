@@ -70,9 +70,23 @@ static size_t gather_avx2(const uint8_t *input, size_t length, uint8_t *output) 
         if (!gather_windows_avx2(input, &index, length - 31, output, &written)) return SIZE_MAX;
     }
     if (index >= length) return written;
-    // The last bytes (fewer than 32) go through one more window copied to the stack, followed by SP, which is
-    // skipped: when the input has 32 bytes, its last 32 bytes are stored so that the rest lands at `tail + 32`.
     const size_t rest = length - index;
+    if (length >= 32 && written >= 32) {
+        // The last 32 bytes of the input, of which the last `rest` are still to come: when they hold no white
+        // space, the window is stored so that they land at `output + written`, and the 32 bytes before, which it
+        // covers in part, are put back.
+        const __m256i last = _mm256_loadu_si256((const __m256i *)(input + length - 32));
+        const __m256i space = _mm256_set1_epi8(0x20);
+        const uint32_t low = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(last, space), last));
+        if ((low >> (32 - rest)) == 0) {
+            const __m256i before = _mm256_loadu_si256((const __m256i *)(output + written - 32));
+            _mm256_storeu_si256((__m256i *)(output + written + rest - 32), last);
+            _mm256_storeu_si256((__m256i *)(output + written - 32), before);
+            return written + rest;
+        }
+    }
+    // Else they go through one more window copied to the stack, followed by SP, which is skipped: when the input
+    // has 32 bytes, its last 32 bytes are stored so that the rest lands at `tail + 32`.
     uint8_t tail[96];
     if (length >= 32) {
         _mm256_storeu_si256((__m256i *)(tail + rest), _mm256_loadu_si256((const __m256i *)(input + length - 32)));

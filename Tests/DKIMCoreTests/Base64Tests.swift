@@ -143,6 +143,12 @@ import Testing
         bytes.withUnsafeBufferPointer { Base64.decode(buffer: $0, kernel: kernel) }
     }
 
+    /// The whole-quantum path alone, without the byte-by-byte fallback that would hide its mistakes: it must give
+    /// every well-formed value (and nil only for the others).
+    static func decodeGathered(_ bytes: [UInt8], kernel: Int32) -> [UInt8]? {
+        bytes.withUnsafeBufferPointer { Base64.decodeGathered($0, kernel: kernel) }
+    }
+
     /// The outcome of the element-by-element decoder, which shares no code with the buffer paths.
     static func decodeGeneric(_ bytes: [UInt8]) -> Result<[UInt8], Base64.DecodeFailure> {
         Result { () throws(Base64.DecodeFailure) -> [UInt8] in try Base64.decode(bytes.lazy.map { $0 }) }
@@ -188,6 +194,9 @@ import Testing
                                 Self.folded(text, width: 3, first: 1, fold: Array("  \r\n\t\t ".utf8))] {
                     let decoded = try Self.decode(variant, kernel: kernel).get()
                     #expect(decoded == plain, "kernel \(kernel), length \(encodedLength), width \(width)")
+                    if !variant.isEmpty {
+                        #expect(Self.decodeGathered(variant, kernel: kernel) == plain, "kernel \(kernel)")
+                    }
                 }
             }
         }
@@ -230,6 +239,9 @@ import Testing
             let expected = Self.decodeGeneric(text)
             let outcome = Self.decode(text, kernel: kernel)
             #expect(outcome == expected, "kernel \(kernel), text \(text)")
+            if case .success(let bytes) = expected, !text.isEmpty {
+                #expect(Self.decodeGathered(text, kernel: kernel) == bytes, "kernel \(kernel), text \(text)")
+            }
             if case .success(let bytes) = outcome, let oracle = Self.foundation(text) {
                 #expect(bytes == oracle)
             }
@@ -296,7 +308,11 @@ import Testing
                 for fold in ["", " ", "\r\n\t"] {
                     let text = Array((prefix + fold + ending).utf8)
                     let outcome = Self.decode(text, kernel: kernel)
-                    #expect(outcome == Self.decodeGeneric(text), "kernel \(kernel), \(prefixLength) + \(ending)")
+                    let expected = Self.decodeGeneric(text)
+                    #expect(outcome == expected, "kernel \(kernel), \(prefixLength) + \(ending)")
+                    if case .success(let bytes) = expected, !text.isEmpty {
+                        #expect(Self.decodeGathered(text, kernel: kernel) == bytes)
+                    }
                     if case .success(let bytes) = outcome, let oracle = Self.foundation(text) {
                         #expect(bytes == oracle)
                     }
