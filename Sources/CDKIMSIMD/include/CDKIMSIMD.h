@@ -36,4 +36,28 @@ int cdkim_relaxed_body_kernel(void);
 size_t cdkim_relaxed_body_windows(int kernel, const uint8_t *input, size_t index, size_t end, uint8_t *output,
                                   size_t *used, size_t capacity);
 
+/// Base64 decoding (DKIM's `b=`, `bh=` and `p=`) kernels; `cdkim_base64_kernel()` returns the best one this CPU runs.
+enum {
+    /// None: the CPU is not x86-64, or lacks AVX2.
+    CDKIM_BASE64_NONE = 0,
+    /// AVX2: 32 bytes per step.
+    CDKIM_BASE64_AVX2 = 1,
+};
+
+/// The best base64 kernel this CPU and operating system run; detected with CPUID and XGETBV on every call, so
+/// callers keep the answer.
+int cdkim_base64_kernel(void);
+
+/// Copies the bytes of `input[0 ..< length]` other than SP, HTAB, CR and LF (folding white space, RFC 6376 §2.4)
+/// to `output`, in order, with the kernel `kernel`. Writes up to `length + 32` bytes at `output`, of which the
+/// returned number count. Returns SIZE_MAX when the input holds a byte below 0x21 that is not one of those four
+/// (not base64 either way), or when `kernel` is NONE.
+size_t cdkim_base64_gather(int kernel, const uint8_t *input, size_t length, uint8_t *output);
+
+/// Decodes `characters[0 ..< count]` (`count` a multiple of 4, no padding) into `count / 4 * 3` bytes at `output`,
+/// which may be `characters` itself (in place), with the kernel `kernel`. Writes `characters[count ..< count + 32]`
+/// and up to 32 bytes beyond the decoded ones. Returns `count`, or the offset of the first character outside the
+/// base64 alphabet (RFC 4648 §4; `=` included), before which the output is decoded; 0 when `kernel` is NONE.
+size_t cdkim_base64_decode(int kernel, uint8_t *characters, size_t count, uint8_t *output);
+
 #endif
