@@ -52,28 +52,55 @@ public enum HeaderSelection {
         }
         // One key per field, read once (on the stack when small): most (name, field) pairs differ in length or
         // first or last letter, so a name's bottom-up scan compares one word per field, and names only where the
-        // keys agree. A taken field's key becomes 0, which no name's key is.
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count) { keys in
-            for index in 0..<count { keys[index] = nameKey(index) }
-            if let excluded, keys.indices.contains(excluded) { keys[excluded] = 0 }
+        // keys agree. A taken field's key becomes 0, which no name's key is. `keys[0]` holds the name's own key
+        // while it is scanned, so the scan needs no bounds test; field `i`'s key is at `i + 1`.
+        // A count of the untaken fields per bucket of keys answers a name with no instance left (an oversigned
+        // one, the usual case once its instances are taken) without a scan.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count + 1 + bucketCount) { storage in
+            let keys = UnsafeMutableBufferPointer(rebasing: storage[0..<(count + 1)])
+            let buckets = UnsafeMutableBufferPointer(rebasing: storage[(count + 1)...])
+            buckets.initialize(repeating: 0)
+            for index in 0..<count {
+                let key = nameKey(index)
+                keys[index &+ 1] = key
+                buckets[bucket(key)] &+= 1
+            }
+            if let excluded, excluded >= 0, excluded < count {
+                buckets[bucket(keys[excluded &+ 1])] &-= 1
+                keys[excluded &+ 1] = 0
+            }
             for name in names {
                 let index = HeaderField.withNameBytes(name) { nameBytes -> Int? in
                     // No field has an empty name.
                     guard let first = nameBytes.first, let last = nameBytes.last else { return nil }
                     let key = Self.nameKey(length: nameBytes.count, first: first, last: last)
+                    let slot = bucket(key)
+                    guard buckets[slot] != 0 else { return nil }
+                    keys[0] = key
                     var index = count
-                    while index > 0 {
-                        index &-= 1
-                        if keys[index] == key, hasName(index, nameBytes) {
+                    while true {
+                        while keys[index] != key { index &-= 1 }
+                        guard index > 0 else { return nil }
+                        if hasName(index &- 1, nameBytes) {
                             keys[index] = 0
-                            return index
+                            buckets[slot] &-= 1
+                            return index &- 1
                         }
+                        index &-= 1
                     }
-                    return nil
                 }
                 found(index)
             }
         }
+    }
+
+    /// How many buckets ``select(_:count:excluding:nameKey:hasName:lowercasedName:found:)`` counts fields in.
+    private static let bucketCount = 32
+
+    /// The bucket of a ``nameKey(length:first:last:)``: its top five bits after a multiplicative mix.
+    @inline(__always)
+    private static func bucket(_ key: UInt32) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B1) >> 27)
     }
 
     /// A prefilter for comparing field names over ASCII case: names equal over ASCII case have equal keys. The
