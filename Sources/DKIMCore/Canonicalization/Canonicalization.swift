@@ -170,6 +170,22 @@ extension Canonicalization {
         return copied
     }
 
+    /// The eight bytes of `word` each as ``ASCII/lowercased(_:)`` makes it: the ASCII letters A to Z get bit 0x20,
+    /// every other byte (those above 0x7F included) stays.
+    ///
+    /// Per byte: with `t` its low seven bits, `t + 0x3F` sets bit 7 from "A" up and `t + 0x25` from "[" up, with
+    /// no carry into the next byte; a byte with its own bit 7 set is not ASCII. Bit 7 of the upper-case marks,
+    /// shifted right by two, is the 0x20 to add.
+    @inline(__always)
+    static func lowercasedWord(_ word: UInt64) -> UInt64 {
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let low7 = word & ~highs
+        let fromA = low7 &+ 0x3F3F_3F3F_3F3F_3F3F
+        let pastZ = low7 &+ 0x2525_2525_2525_2525
+        let upper = fromA & ~pastZ & ~word & highs
+        return word | upper >> 2
+    }
+
     /// Writes the canonical form of a field (RFC 6376 §3.4.1, §3.4.2), ending in CRLF, at `out`, leaving out the
     /// raw bytes in `removed` (the `b=` value a verifier blanks with the white space around it, §3.7: it lies
     /// inside the value, right after the tag's `=`, never after a CR). Returns the count written, at most
@@ -204,10 +220,20 @@ extension Canonicalization {
             }
         case .relaxed:
             // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
-            for index in 0..<nameEnd {
-                out[cursor] = ASCII.lowercased(raw[index])
-                cursor += 1
+            // Eight bytes at a time while eight raw bytes remain; bytes stored past the name are written over
+            // later (the colon, then the value, never ahead of the input) and stay within the bound.
+            let source = raw.baseAddress.unsafelyUnwrapped
+            while cursor < nameEnd {
+                if cursor &+ 8 <= count {
+                    let word = UnsafeRawPointer(source + cursor).loadUnaligned(as: UInt64.self)
+                    UnsafeMutableRawPointer(out + cursor).storeBytes(of: lowercasedWord(word), as: UInt64.self)
+                    cursor &+= 8
+                } else {
+                    out[cursor] = ASCII.lowercased(source[cursor])
+                    cursor &+= 1
+                }
             }
+            cursor = nameEnd
             out[cursor] = ASCII.colon
             cursor += 1
             let valueEnd = endsWithCRLF ? count - 2 : count
