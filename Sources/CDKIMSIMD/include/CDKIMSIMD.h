@@ -36,4 +36,8 @@ int cdkim_relaxed_body_kernel(void);
 size_t cdkim_relaxed_body_windows(int kernel, const uint8_t *input, size_t index, size_t end, uint8_t *output,
                                   size_t *used, size_t capacity);
 
+/// The offset of the first CR or LF in `bytes[from ..< end]`, or `end` when there is none (the header parser's
+/// line search; SSE2 on x86-64, a byte loop elsewhere). Reads only `bytes[from ..< end]`.
+size_t cdkim_first_line_break(const uint8_t *bytes, size_t from, size_t end);
+
 #endif

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CDKIMSIMD
 
 /// Splits a header section into fields (RFC 5322 §2.2, §3.6 and the obsolete syntax of §4.5).
 ///
@@ -176,11 +177,21 @@ enum HeaderSectionParser {
 
     /// The offset of the first CR or LF in `[from, end)`, or `end` when there is none.
     ///
-    /// Two `memchr` calls (vector code in the C library): the CR that should end the line, then any LF before it,
-    /// which is bare. A word-at-a-time search for either byte took twice the instructions on lines of 40 to 80
-    /// octets.
+    /// On x86-64 one SSE2 search for either byte (`cdkim_first_line_break`): two `memchr` calls a line, each with
+    /// its own setup, cost twice its instructions on lines of 40 to 80 octets. Elsewhere ``portableLineBreak``.
     @inline(__always)
-    private static func firstLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+    static func firstLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        #if arch(x86_64)
+        return cdkim_first_line_break(base, from, end)
+        #else
+        return portableLineBreak(in: base, from: from, end: end)
+        #endif
+    }
+
+    /// ``firstLineBreak(in:from:end:)`` with two `memchr` calls (vector code in the C library): the CR that should
+    /// end the line, then any LF before it, which is bare. A word-at-a-time search for either byte took twice the
+    /// instructions on lines of 40 to 80 octets.
+    static func portableLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
         var lineEnd = end
         if let found = memchr(base + from, Int32(ASCII.cr), end - from) {
             lineEnd = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
