@@ -2,7 +2,8 @@ import CDKIMSIMD
 import Testing
 @testable import DKIMCore
 
-/// The header parser's line search: the C kernel and the portable `memchr` pair give the same offset.
+/// The header parser's scans: the C line search and the portable `memchr` pair give the same offset, and the
+/// word-wise field-name scan stops where a byte-wise one does.
 @Suite struct MessageLineBreakTests {
     /// Random buffers with few to many CR, LF and CRLF bytes, every start and end inside them (so every position of
     /// a break within a 16- or 32-byte block, and every tail length, is met); also a buffer with no break at all.
@@ -40,6 +41,31 @@ import Testing
         bytes.withUnsafeBufferPointer { buffer in
             #expect(HeaderSectionParser.firstLineBreak(in: buffer.baseAddress!, from: from, end: bytes.count)
                     == expected)
+        }
+    }
+
+    /// Every byte value at every position of a run of ftext, with random ftext or random bytes around it, and
+    /// every end: the scan stops at the first byte outside ftext, as the byte rule says.
+    @Test func fieldNameScanMatchesTheByteRule() {
+        var random = SplitMix64(seed: 0xF7E7_0001)
+        let ftext: [UInt8] = Array(33...57) + Array(59...126)
+        for round in 0..<4 {
+            for position in 0..<20 {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = (0..<20).map { _ in
+                        round == 3 ? UInt8(truncatingIfNeeded: random.next()) : ftext[Int(random.next() % 93)]
+                    }
+                    bytes[position] = byte
+                    bytes.withUnsafeBufferPointer { buffer in
+                        let from = Int(random.next() % 4)
+                        let end = from + Int(random.next() % UInt64(21 - from))
+                        var expected = from
+                        while expected < end, ASCII.isFieldNameChar(bytes[expected]) { expected += 1 }
+                        #expect(HeaderSectionParser.fieldNameEnd(in: buffer.baseAddress!, from: from, end: end)
+                                == expected, "\(bytes) \(from) \(end)")
+                    }
+                }
+            }
         }
     }
 }
