@@ -131,10 +131,10 @@ extension Canonicalization {
     /// value byte stays). At most `count` bytes; returns how many it copied.
     ///
     /// Eight bytes at a time: `(x - 0x21…) & ~x & 0x80…` marks the bytes below 0x21 (every one; a mark can be
-    /// wrong only above a true one), and `(y - 0x01…) & ~y & 0x80…` with `y = x ^ 0x20…` the SPs (wrong only on a
-    /// 0x21 above a true SP, which is not below 0x21). A marked byte ends the run unless it is an SP whose next
-    /// byte is unmarked (so truly a value byte); the last byte of a word ends it if marked, as its next byte is in
-    /// the next word. Wrong marks only end a run early, where the byte-wise code takes over.
+    /// wrong only above a true one, as on a 0x21 after an SP). Of the bytes below 0x21 only SP has bit 5 set, so
+    /// `x << 2` tells a marked SP from the other marked bytes. A marked byte ends the run unless it is an SP whose
+    /// next byte is unmarked (so truly a value byte); the last byte of a word ends it if marked, as its next byte
+    /// is in the next word. Wrong marks only end a run early, where the byte-wise code takes over.
     ///
     /// A word is stored whole even when the run ends inside it: the bytes after the run are overwritten later,
     /// and they stay within the field's bound: the output never runs ahead of the input (the name and colon are
@@ -145,7 +145,6 @@ extension Canonicalization {
                                      to out: UnsafeMutablePointer<UInt8>) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let below = ones &* UInt64(ASCII.space + 1)
-        let spaces = ones &* UInt64(ASCII.space)
         let highs: UInt64 = 0x8080_8080_8080_8080
         var copied = 0
         while copied &+ 8 <= count {
@@ -153,9 +152,8 @@ extension Canonicalization {
             UnsafeMutableRawPointer(out + copied).storeBytes(of: loaded, as: UInt64.self)
             let word = UInt64(littleEndian: loaded)
             let low = (word &- below) & ~word & highs
-            let spacesAt = ((word ^ spaces) &- ones) & ~(word ^ spaces) & highs
             let nextLow = low >> 8 | highs << 56
-            let stops = low & ~(spacesAt & ~nextLow)
+            let stops = low & ~(word << 2 & ~nextLow)
             if stops != 0 { return copied &+ stops.trailingZeroBitCount / 8 }
             copied &+= 8
         }
