@@ -159,6 +159,38 @@ import Testing
         }
     }
 
+    /// The word-wise lowercasing agrees with ``ASCII/lowercased(_:)`` for every byte value in every lane, with
+    /// random neighbours (a carry or borrow between lanes would show).
+    @Test func wordLowercasingMatchesTheByteRule() {
+        var random = SplitMix64(seed: 0x10CA_5E00)
+        for lane in 0..<8 {
+            for byte in UInt8.min...UInt8.max {
+                var bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                bytes[lane] = byte
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                let lowered = withUnsafeBytes(of: Canonicalization.lowercasedWord(word)) { Array($0) }
+                #expect(lowered == bytes.map(ASCII.lowercased), "\(bytes)")
+            }
+        }
+    }
+
+    /// Names of every length from 1 to 30 over all of ftext in both cases, with values short and long (the
+    /// name is lowercased eight bytes at a time while eight raw bytes remain).
+    @Test func relaxedNamesOfEveryLengthMatchTheModel() throws {
+        var random = SplitMix64(seed: 0x4A3E_0001)
+        let nameBytes: [UInt8] = Array(33...57) + Array(59...126)
+        for length in 1...30 {
+            for value in ["", "x", " a", "ab\r\n c", " v  w\t"] {
+                for terminator in ["\r\n", ""] {
+                    let name = (0..<length).map { _ in nameBytes[Int(random.next() % UInt64(nameBytes.count))] }
+                    let field = try HeaderField(raw: name + Array(":\(value)\(terminator)".utf8))
+                    #expect(Canonicalization.canonicalizeHeader(field, .relaxed) == Self.relaxedModel(field),
+                            "\(name) \(value.debugDescription)")
+                }
+            }
+        }
+    }
+
     @Test func signatureFieldHasNoTrailingCRLF() throws {
         // RFC 6376 §3.7: the DKIM-Signature field is hashed without its final CRLF.
         let field = try HeaderField(raw: Array("DKIM-Signature: v=1; a=rsa-sha256;\r\n\tb=\r\n".utf8))

@@ -77,4 +77,30 @@ import Testing
         #expect(HeaderSelection.select([], from: [field]).isEmpty)
         #expect(HeaderSelection.select(["k"], from: []) == [nil])
     }
+
+    /// The byte test the name comparisons use agrees with lowercasing both bytes, on every pair of bytes, and
+    /// names that agree have equal selection keys (the prefilter never hides a match).
+    @Test func byteComparisonMatchesLowercasing() {
+        var pairs = 0
+        for left in UInt8.min...UInt8.max {
+            for right in UInt8.min...UInt8.max {
+                let expected = ASCII.lowercased(left) == ASCII.lowercased(right)
+                let matched = [left].withUnsafeBufferPointer { a in
+                    [right].withUnsafeBufferPointer { b in
+                        HeaderField.namesMatch(a.baseAddress!, b.baseAddress!, count: 1)
+                    }
+                }
+                #expect(matched == expected, "\(left) \(right)")
+                if expected {
+                    pairs += 1
+                    #expect(HeaderSelection.nameKey(length: 3, first: left, last: 0x41)
+                            == HeaderSelection.nameKey(length: 3, first: right, last: 0x41))
+                    #expect(HeaderSelection.nameKey(length: 9, first: 0x61, last: left)
+                            == HeaderSelection.nameKey(length: 9, first: 0x61, last: right))
+                }
+            }
+        }
+        #expect(pairs == 256 + 2 * 26)
+        #expect(HeaderSelection.nameKey(length: 0, first: 0, last: 0) != 0)
+    }
 }

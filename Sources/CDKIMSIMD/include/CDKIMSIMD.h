@@ -60,4 +60,8 @@ size_t cdkim_base64_gather(int kernel, const uint8_t *input, size_t length, uint
 /// base64 alphabet (RFC 4648 §4; `=` included), before which the output is decoded; 0 when `kernel` is NONE.
 size_t cdkim_base64_decode(int kernel, uint8_t *characters, size_t count, uint8_t *output);
 
+/// The offset of the first CR or LF in `bytes[from ..< end]`, or `end` when there is none (the header parser's
+/// line search; SSE2 on x86-64, a byte loop elsewhere). Reads only `bytes[from ..< end]`.
+size_t cdkim_first_line_break(const uint8_t *bytes, size_t from, size_t end);
+
 #endif

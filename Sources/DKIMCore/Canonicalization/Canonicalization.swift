@@ -131,10 +131,10 @@ extension Canonicalization {
     /// value byte stays). At most `count` bytes; returns how many it copied.
     ///
     /// Eight bytes at a time: `(x - 0x21…) & ~x & 0x80…` marks the bytes below 0x21 (every one; a mark can be
-    /// wrong only above a true one), and `(y - 0x01…) & ~y & 0x80…` with `y = x ^ 0x20…` the SPs (wrong only on a
-    /// 0x21 above a true SP, which is not below 0x21). A marked byte ends the run unless it is an SP whose next
-    /// byte is unmarked (so truly a value byte); the last byte of a word ends it if marked, as its next byte is in
-    /// the next word. Wrong marks only end a run early, where the byte-wise code takes over.
+    /// wrong only above a true one, as on a 0x21 after an SP). Of the bytes below 0x21 only SP has bit 5 set, so
+    /// `x << 2` tells a marked SP from the other marked bytes. A marked byte ends the run unless it is an SP whose
+    /// next byte is unmarked (so truly a value byte); the last byte of a word ends it if marked, as its next byte
+    /// is in the next word. Wrong marks only end a run early, where the byte-wise code takes over.
     ///
     /// A word is stored whole even when the run ends inside it: the bytes after the run are overwritten later,
     /// and they stay within the field's bound: the output never runs ahead of the input (the name and colon are
@@ -145,7 +145,6 @@ extension Canonicalization {
                                      to out: UnsafeMutablePointer<UInt8>) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let below = ones &* UInt64(ASCII.space + 1)
-        let spaces = ones &* UInt64(ASCII.space)
         let highs: UInt64 = 0x8080_8080_8080_8080
         var copied = 0
         while copied &+ 8 <= count {
@@ -153,9 +152,8 @@ extension Canonicalization {
             UnsafeMutableRawPointer(out + copied).storeBytes(of: loaded, as: UInt64.self)
             let word = UInt64(littleEndian: loaded)
             let low = (word &- below) & ~word & highs
-            let spacesAt = ((word ^ spaces) &- ones) & ~(word ^ spaces) & highs
             let nextLow = low >> 8 | highs << 56
-            let stops = low & ~(spacesAt & ~nextLow)
+            let stops = low & ~(word << 2 & ~nextLow)
             if stops != 0 { return copied &+ stops.trailingZeroBitCount / 8 }
             copied &+= 8
         }
@@ -168,6 +166,22 @@ extension Canonicalization {
             copied &+= 1
         }
         return copied
+    }
+
+    /// The eight bytes of `word` each as ``ASCII/lowercased(_:)`` makes it: the ASCII letters A to Z get bit 0x20,
+    /// every other byte (those above 0x7F included) stays.
+    ///
+    /// Per byte: with `t` its low seven bits, `t + 0x3F` sets bit 7 from "A" up and `t + 0x25` from "[" up, with
+    /// no carry into the next byte; a byte with its own bit 7 set is not ASCII. Bit 7 of the upper-case marks,
+    /// shifted right by two, is the 0x20 to add.
+    @inline(__always)
+    static func lowercasedWord(_ word: UInt64) -> UInt64 {
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let low7 = word & ~highs
+        let fromA = low7 &+ 0x3F3F_3F3F_3F3F_3F3F
+        let pastZ = low7 &+ 0x2525_2525_2525_2525
+        let upper = fromA & ~pastZ & ~word & highs
+        return word | upper >> 2
     }
 
     /// Writes the canonical form of a field (RFC 6376 §3.4.1, §3.4.2), ending in CRLF, at `out`, leaving out the
@@ -204,10 +218,20 @@ extension Canonicalization {
             }
         case .relaxed:
             // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
-            for index in 0..<nameEnd {
-                out[cursor] = ASCII.lowercased(raw[index])
-                cursor += 1
+            // Eight bytes at a time while eight raw bytes remain; bytes stored past the name are written over
+            // later (the colon, then the value, never ahead of the input) and stay within the bound.
+            let source = raw.baseAddress.unsafelyUnwrapped
+            while cursor < nameEnd {
+                if cursor &+ 8 <= count {
+                    let word = UnsafeRawPointer(source + cursor).loadUnaligned(as: UInt64.self)
+                    UnsafeMutableRawPointer(out + cursor).storeBytes(of: lowercasedWord(word), as: UInt64.self)
+                    cursor &+= 8
+                } else {
+                    out[cursor] = ASCII.lowercased(source[cursor])
+                    cursor &+= 1
+                }
             }
+            cursor = nameEnd
             out[cursor] = ASCII.colon
             cursor += 1
             let valueEnd = endsWithCRLF ? count - 2 : count

@@ -24,7 +24,7 @@ enum HeaderHash {
         let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
         return headers.withUnsafeBufferPointer { fields in
             digest(signedNames: signedNames, count: fields.count, excluding: excluded,
-                   hasName: { fields[$0].hasName(caseInsensitive: $1) },
+                   nameKey: { fields[$0].nameKey }, hasName: { fields[$0].hasName(caseInsensitive: $1) },
                    lowercasedName: { fields[$0].lowercasedName },
                    bound: { Canonicalization.canonicalHeaderBound(fields[$0]) },
                    write: { index, out in
@@ -55,7 +55,8 @@ enum HeaderHash {
         return table.withFields { fields in
             signatureField.raw.withUnsafeBufferPointer { signatureRaw in
                 digest(signedNames: signedNames, count: fields.count, excluding: excluded,
-                       hasName: { fields.hasName($0, $1) }, lowercasedName: { fields.lowercasedName($0) },
+                       nameKey: { fields.nameKey($0) }, hasName: { fields.hasName($0, $1) },
+                       lowercasedName: { fields.lowercasedName($0) },
                        bound: { index in
                            let span = fields.spans[index]
                            return Canonicalization.canonicalHeaderBound(nameLength: span.nameEnd - span.start,
@@ -85,14 +86,15 @@ enum HeaderHash {
     ///   - writeSignature: the same for the signature field with its `b=` value removed.
     @inline(__always)
     private static func digest(signedNames: [String], count: Int, excluding excluded: Int?,
-                               hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool,
+                               nameKey: (Int) -> UInt32, hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool,
                                lowercasedName: (Int) -> String, bound: (Int) -> Int,
                                write: (Int, UnsafeMutablePointer<UInt8>) -> Int, signatureBound: Int,
                                writeSignature: (UnsafeMutablePointer<UInt8>) -> Int) -> [UInt8] {
         // The chosen indices and the signed data live in temporary buffers: no array is made for either.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: signedNames.count) { selected in
             var chosen = 0
-            HeaderSelection.select(signedNames, count: count, excluding: excluded, hasName: hasName,
+            HeaderSelection.select(signedNames, count: count, excluding: excluded, nameKey: nameKey,
+                                   hasName: hasName,
                                    lowercasedName: lowercasedName) { index in
                 // A name with no instance left contributes nothing (RFC 6376 §5.4.2).
                 if let index {

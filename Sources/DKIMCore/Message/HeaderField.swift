@@ -71,13 +71,34 @@ public struct HeaderField: Sendable, Equatable {
     func hasName(caseInsensitive name: UnsafeBufferPointer<UInt8>) -> Bool {
         guard nameEnd == name.count else { return false }
         return raw.withUnsafeBufferPointer { bytes in
-            for index in 0..<nameEnd where ASCII.lowercased(bytes[index]) != ASCII.lowercased(name[index]) {
-                return false
-            }
-            return true
+            Self.namesMatch(bytes.baseAddress.unsafelyUnwrapped, name.baseAddress.unsafelyUnwrapped, count: nameEnd)
         }
     }
 
+    /// The ``HeaderSelection/nameKey(length:first:last:)`` of the field's name.
+    var nameKey: UInt32 {
+        guard nameEnd > 0 else { return HeaderSelection.nameKey(length: 0, first: 0, last: 0) }
+        return HeaderSelection.nameKey(length: nameEnd, first: raw[0], last: raw[nameEnd - 1])
+    }
+
+    /// Whether the `count` bytes at `a` and at `b` are equal after ``ASCII/lowercased(_:)``.
+    ///
+    /// Equal bytes pass at once; two bytes differing only in bit 0x20 are the two cases of one letter when that
+    /// bit set makes a lowercase letter. Cheaper than lowercasing both bytes, which a name comparison mostly does
+    /// for nothing (a name is usually written with the same bytes, or differs in its initials only).
+    @inline(__always)
+    static func namesMatch(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var index = 0
+        while index < count {
+            let left = a[index]
+            let difference = left ^ b[index]
+            if difference != 0 {
+                guard difference == 0x20, (left | 0x20) &- ASCII.lowerA < 26 else { return false }
+            }
+            index &+= 1
+        }
+        return true
+    }
     /// Runs `body` with the UTF-8 bytes of `name` (in place for native and small strings).
     ///
     /// Through the UTF-8 view, which reads a native or small string where it is: `withUTF8` is mutating, and the

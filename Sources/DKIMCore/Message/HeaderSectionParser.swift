@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CDKIMSIMD
 
 /// Splits a header section into fields (RFC 5322 §2.2, §3.6 and the obsolete syntax of §4.5).
 ///
@@ -123,10 +124,7 @@ enum HeaderSectionParser {
                     // The usual line in one walk: field-name = 1*ftext (RFC 5322 §3.6.8), then the WSP that
                     // obs-optional allows (§4.5.8), then the colon. Any other line gets the checks below, which
                     // name its fault.
-                    var nameScan = lineStart
-                    while nameScan < lineEnd, ASCII.isFieldNameChar(bytes[nameScan]) {
-                        nameScan += 1
-                    }
+                    let nameScan = fieldNameEnd(in: base, from: lineStart, end: lineEnd)
                     var colonScan = nameScan
                     while colonScan < lineEnd, ASCII.isWSP(bytes[colonScan]) {
                         colonScan += 1
@@ -174,13 +172,49 @@ enum HeaderSectionParser {
         return emptyLine
     }
 
+    /// The offset of the first byte in `[from, end)` that is not ftext (RFC 5322 §3.6.8: printable US-ASCII
+    /// except ":"), or `end` when there is none: where a field name ends.
+    ///
+    /// Eight bytes at a time, marking in each word the bytes below 0x21 (`(x - 0x21…) & ~x & 0x80…`), above 0x7E
+    /// (bit 7 set, or 0x7F) and the colon; each mark is exact at the lowest byte it finds (a borrow can only mark
+    /// a byte above a true one), so the lowest mark of all is the first byte that ends the name.
+    @inline(__always)
+    static func fieldNameEnd(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = from
+        while index &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let below = (word &- ones &* 0x21) & ~word
+            let delete = word ^ (ones &* 0x7F)
+            let colon = word ^ (ones &* UInt64(ASCII.colon))
+            let stops = (below | word | ((delete &- ones) & ~delete) | ((colon &- ones) & ~colon)) & highs
+            if stops != 0 { return index &+ stops.trailingZeroBitCount >> 3 }
+            index &+= 8
+        }
+        while index < end, ASCII.isFieldNameChar(base[index]) {
+            index &+= 1
+        }
+        return index
+    }
+
     /// The offset of the first CR or LF in `[from, end)`, or `end` when there is none.
     ///
-    /// Two `memchr` calls (vector code in the C library): the CR that should end the line, then any LF before it,
-    /// which is bare. A word-at-a-time search for either byte took twice the instructions on lines of 40 to 80
-    /// octets.
+    /// On x86-64 one SSE2 search for either byte (`cdkim_first_line_break`): two `memchr` calls a line, each with
+    /// its own setup, cost twice its instructions on lines of 40 to 80 octets. Elsewhere ``portableLineBreak``.
     @inline(__always)
-    private static func firstLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+    static func firstLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        #if arch(x86_64)
+        return cdkim_first_line_break(base, from, end)
+        #else
+        return portableLineBreak(in: base, from: from, end: end)
+        #endif
+    }
+
+    /// ``firstLineBreak(in:from:end:)`` with two `memchr` calls (vector code in the C library): the CR that should
+    /// end the line, then any LF before it, which is bare. A word-at-a-time search for either byte took twice the
+    /// instructions on lines of 40 to 80 octets.
+    static func portableLineBreak(in base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
         var lineEnd = end
         if let found = memchr(base + from, Int32(ASCII.cr), end - from) {
             lineEnd = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base

@@ -21,7 +21,7 @@ public enum HeaderSelection {
         selected.reserveCapacity(names.count)
         // Through a buffer pointer: the fields are borrowed in place, not copied (and retained) per comparison.
         headers.withUnsafeBufferPointer { fields in
-            select(names, count: fields.count, excluding: excluded,
+            select(names, count: fields.count, excluding: excluded, nameKey: { fields[$0].nameKey },
                    hasName: { fields[$0].hasName(caseInsensitive: $1) },
                    lowercasedName: { fields[$0].lowercasedName },
                    found: { selected.append($0) })
@@ -29,14 +29,15 @@ public enum HeaderSelection {
         return selected
     }
 
-    /// The selection of ``selectIndices(_:from:)`` over any `count` fields, top first, read through two closures
+    /// The selection of ``selectIndices(_:from:)`` over any `count` fields, top first, read through closures
     /// (so ``HeaderField`` arrays and the verifier's ``HeaderTable`` share it); each name's choice, in `h=` order,
     /// goes to `found`.
     /// - Parameters:
+    ///   - nameKey: field `i`'s ``nameKey(length:first:last:)``.
     ///   - hasName: whether field `i` is named by the given UTF-8 bytes, compared over ASCII case.
     ///   - lowercasedName: field `i`'s name lowercased over ASCII (for inputs too large to scan).
     @inline(__always)
-    static func select(_ names: [String], count: Int, excluding excluded: Int?,
+    static func select(_ names: [String], count: Int, excluding excluded: Int?, nameKey: (Int) -> UInt32,
                        hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool, lowercasedName: (Int) -> String,
                        found: (Int?) -> Void) {
         guard names.count * count <= scanLimit else {
@@ -49,27 +50,66 @@ public enum HeaderSelection {
             }
             return
         }
-        // The marks live in a temporary buffer (on the stack when small): `[Bool](repeating:count:)` allocated
-        // through the stdlib's unspecialised path, which looks the storage type up at run time on every call.
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { taken in
-            taken.initialize(repeating: false)
-            if let excluded, taken.indices.contains(excluded) { taken[excluded] = true }
+        // One key per field, read once (on the stack when small): most (name, field) pairs differ in length or
+        // first or last letter, so a name's bottom-up scan compares one word per field, and names only where the
+        // keys agree. A taken field's key becomes 0, which no name's key is. `keys[0]` holds the name's own key
+        // while it is scanned, so the scan needs no bounds test; field `i`'s key is at `i + 1`.
+        // A count of the untaken fields per bucket of keys answers a name with no instance left (an oversigned
+        // one, the usual case once its instances are taken) without a scan.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count + 1 + bucketCount) { storage in
+            let keys = UnsafeMutableBufferPointer(rebasing: storage[0..<(count + 1)])
+            let buckets = UnsafeMutableBufferPointer(rebasing: storage[(count + 1)...])
+            buckets.initialize(repeating: 0)
+            for index in 0..<count {
+                let key = nameKey(index)
+                keys[index &+ 1] = key
+                buckets[bucket(key)] &+= 1
+            }
+            if let excluded, excluded >= 0, excluded < count {
+                buckets[bucket(keys[excluded &+ 1])] &-= 1
+                keys[excluded &+ 1] = 0
+            }
             for name in names {
-                // The name's bytes are read once per name, then compared with the fields in place, bottom-up.
-                let index: Int? = HeaderField.withNameBytes(name) { nameBytes in
+                let index = HeaderField.withNameBytes(name) { nameBytes -> Int? in
+                    // No field has an empty name.
+                    guard let first = nameBytes.first, let last = nameBytes.last else { return nil }
+                    let key = Self.nameKey(length: nameBytes.count, first: first, last: last)
+                    let slot = bucket(key)
+                    guard buckets[slot] != 0 else { return nil }
+                    keys[0] = key
                     var index = count
-                    while index > 0 {
-                        index -= 1
-                        if !taken[index], hasName(index, nameBytes) {
-                            taken[index] = true
-                            return index
+                    while true {
+                        while keys[index] != key { index &-= 1 }
+                        guard index > 0 else { return nil }
+                        if hasName(index &- 1, nameBytes) {
+                            keys[index] = 0
+                            buckets[slot] &-= 1
+                            return index &- 1
                         }
+                        index &-= 1
                     }
-                    return nil
                 }
                 found(index)
             }
         }
+    }
+
+    /// How many buckets ``select(_:count:excluding:nameKey:hasName:lowercasedName:found:)`` counts fields in.
+    private static let bucketCount = 32
+
+    /// The bucket of a ``nameKey(length:first:last:)``: its top five bits after a multiplicative mix.
+    @inline(__always)
+    private static func bucket(_ key: UInt32) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B1) >> 27)
+    }
+
+    /// A prefilter for comparing field names over ASCII case: names equal over ASCII case have equal keys. The
+    /// top bit is always set (0 marks a taken field); then the length's low 15 bits, and the first and last bytes
+    /// with bit 0x20 set (equal for the two cases of a letter).
+    @inline(__always)
+    static func nameKey(length: Int, first: UInt8, last: UInt8) -> UInt32 {
+        0x8000_0000 | (UInt32(truncatingIfNeeded: length) & 0x7FFF) << 16 | UInt32(first | 0x20) << 8
+            | UInt32(last | 0x20)
     }
 
     /// Up to this many (name, field) comparisons, a scan per name beats building a dictionary of index arrays

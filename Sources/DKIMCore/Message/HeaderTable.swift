@@ -104,11 +104,16 @@ struct HeaderTable: Sendable {
         func hasName(_ index: Int, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
             let span = spans[index]
             guard span.nameEnd - span.start == name.count, let base else { return false }
-            let field = base + span.start
-            for offset in 0..<name.count where ASCII.lowercased(field[offset]) != ASCII.lowercased(name[offset]) {
-                return false
-            }
-            return true
+            return HeaderField.namesMatch(base + span.start, name.baseAddress.unsafelyUnwrapped, count: name.count)
+        }
+
+        /// The ``HeaderSelection/nameKey(length:first:last:)`` of the field at `index`'s name (never empty).
+        @inline(__always)
+        func nameKey(_ index: Int) -> UInt32 {
+            let span = spans[index]
+            let field = base.unsafelyUnwrapped
+            return HeaderSelection.nameKey(length: span.nameEnd - span.start, first: field[span.start],
+                                           last: field[span.nameEnd - 1])
         }
 
         /// The name of the field at `index`, lowercased over ASCII (as ``HeaderField/lowercasedName``).
