@@ -16,6 +16,9 @@ public struct DKIMVerifier: Sendable {
     /// `h=` lists already parsed, shared by the copies of this verifier.
     let signedHeaderLists = SignedHeaderListCache()
 
+    /// The key name and pass sentence of the last (`s=`, `d=`), shared by the copies of this verifier.
+    let keyNames = KeyNameCache()
+
     /// Creates a verifier.
     public init(options: VerifyOptions) {
         self.options = options
@@ -52,23 +55,35 @@ public struct DKIMVerifier: Sendable {
 
     /// Verifies the DKIM-Signature fields of `headers`, with body hashes from `bodyHashes`.
     func verify(headers: HeaderTable, bodyHashes: inout BodyHashCache) async -> MessageVerification {
-        let signatureFieldIndices = Self.signatureFieldIndices(in: headers)
         let now = options.clock()
         var results: [SignatureVerification] = []
-        for (position, fieldIndex) in signatureFieldIndices.enumerated() {
+        // The DKIM-Signature fields top-down, recognised as the loop reaches them: no array of their positions.
+        var position = 0
+        for fieldIndex in 0..<headers.count where Self.isSignatureField(fieldIndex, in: headers) {
             if position >= options.maxSignatures {
                 let field = headers[fieldIndex]
                 let partial = field.raw.count <= options.limits.maximumSignatureFieldOctets
                     ? PartialSignature(field: field) : .unread
                 results.append(partial.result(index: position, .neutral, .notChecked,
                     "Not checked: the message has more than \(options.maxSignatures) DKIM signatures."))
-                continue
+            } else {
+                let outcome = await verifySignature(at: fieldIndex, index: position, in: headers,
+                                                    bodyHashes: &bodyHashes, now: now)
+                results.append(outcome)
             }
-            let outcome = await verifySignature(at: fieldIndex, index: position, in: headers,
-                                                bodyHashes: &bodyHashes, now: now)
-            results.append(outcome)
+            position &+= 1
         }
         return MessageVerification(signatures: results)
+    }
+
+    /// Whether the field at `index` is a DKIM-Signature field (the name compared over ASCII case), as
+    /// ``signatureFieldIndices(in:)-(HeaderTable)`` finds them.
+    @inline(__always)
+    static func isSignatureField(_ index: Int, in headers: HeaderTable) -> Bool {
+        let name: StaticString = "DKIM-Signature"
+        return headers.withFields { fields in
+            fields.hasName(index, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        }
     }
 
     /// The positions of the DKIM-Signature fields, top-down.
@@ -145,7 +160,7 @@ public struct DKIMVerifier: Sendable {
         }
 
         // RFC 6376 §6.1.2: fetch and check the public key.
-        let keyName = Self.keyName(selector: signature.selector, domain: signature.domain)
+        let (keyName, passSentence) = keyNames.names(selector: signature.selector, domain: signature.domain)
         let answer = await options.resolver.lookupTXT(keyName)
         let key: DKIMPublicKey
         switch checkKey(answer, named: keyName, for: signature, report: &report) {
@@ -184,8 +199,7 @@ public struct DKIMVerifier: Sendable {
             report.warn("from-not-oversigned",
                         "From is not oversigned: a second From field could be added without breaking the signature.")
         }
-        return report.finish(.pass, nil, Self.concatenated("The signature verified with the key at ", keyName, "."),
-                             consume signature)
+        return report.finish(.pass, nil, passSentence, consume signature)
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
@@ -222,6 +236,11 @@ public struct DKIMVerifier: Sendable {
         let result: DKIMResult
         let reason: VerificationReason
         let explanation: String
+    }
+
+    /// The sentence of a passing signature whose key is at `keyName`.
+    static func passSentence(keyName: String) -> String {
+        concatenated("The signature verified with the key at ", keyName, ".")
     }
 
     /// `selector._domainkey.domain` (RFC 6376 §3.6.2.1), built in one allocation.

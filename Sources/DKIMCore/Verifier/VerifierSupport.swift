@@ -73,6 +73,52 @@ struct PartialSignature {
     }
 }
 
+/// The key name (`selector._domainkey.domain`, RFC 6376 §3.6.2.1) and the pass sentence of the last (`s=`, `d=`)
+/// verified, shared by the copies of a verifier.
+///
+/// Mail from one signer repeats its `s=` and `d=`, and both Strings are too long to be small Strings: made afresh,
+/// they were two allocations per verification. The last pair is kept, compared by its exact UTF-8 bytes (String
+/// `==` would also match canonically equivalent spellings, which name a different DNS name).
+final class KeyNameCache: Sendable {
+    private struct Entry {
+        let selector: String
+        let domain: String
+        let keyName: String
+        let passSentence: String
+    }
+
+    private let last = LockedValue<Entry?>(nil)
+
+    /// The key name for `selector` and `domain` and the sentence of a signature that passed with it.
+    func names(selector: String, domain: String) -> (keyName: String, passSentence: String) {
+        let known = last.withLock { entry -> (String, String)? in
+            guard let entry, Self.sameBytes(entry.selector, selector), Self.sameBytes(entry.domain, domain) else {
+                return nil
+            }
+            return (entry.keyName, entry.passSentence)
+        }
+        if let known { return known }
+        let keyName = DKIMVerifier.keyName(selector: selector, domain: domain)
+        let passSentence = DKIMVerifier.passSentence(keyName: keyName)
+        last.withLock { entry in
+            entry = Entry(selector: selector, domain: domain, keyName: keyName, passSentence: passSentence)
+        }
+        return (keyName, passSentence)
+    }
+
+    /// Whether two Strings hold the same UTF-8 bytes.
+    static func sameBytes(_ left: String, _ right: String) -> Bool {
+        HeaderField.withNameBytes(left) { a in
+            HeaderField.withNameBytes(right) { b in
+                guard a.count == b.count, let left = a.baseAddress, let right = b.baseAddress else {
+                    return a.count == b.count
+                }
+                return memcmp(left, right, a.count) == 0
+            }
+        }
+    }
+}
+
 /// Collects what is learnt about one signature on the way to its result.
 ///
 /// The signature itself is not kept: ``finish(_:_:_:_:)`` is given it, so the result holds the only copy.
