@@ -57,9 +57,10 @@ public struct DKIMVerifier: Sendable {
     func verify(headers: HeaderTable, bodyHashes: inout BodyHashCache) async -> MessageVerification {
         let now = options.clock()
         var results: [SignatureVerification] = []
-        // The DKIM-Signature fields top-down, recognised as the loop reaches them: no array of their positions.
+        // The DKIM-Signature fields top-down, found as the loop reaches them: no array of their positions.
         var position = 0
-        for fieldIndex in 0..<headers.count where Self.isSignatureField(fieldIndex, in: headers) {
+        var fieldIndex = Self.nextSignatureField(in: headers, from: 0)
+        while fieldIndex < headers.count {
             if position >= options.maxSignatures {
                 let field = headers[fieldIndex]
                 let partial = field.raw.count <= options.limits.maximumSignatureFieldOctets
@@ -72,17 +73,40 @@ public struct DKIMVerifier: Sendable {
                 results.append(outcome)
             }
             position &+= 1
+            fieldIndex = Self.nextSignatureField(in: headers, from: fieldIndex &+ 1)
         }
         return MessageVerification(signatures: results)
     }
 
-    /// Whether the field at `index` is a DKIM-Signature field (the name compared over ASCII case), as
-    /// ``signatureFieldIndices(in:)-(HeaderTable)`` finds them.
-    @inline(__always)
-    static func isSignatureField(_ index: Int, in headers: HeaderTable) -> Bool {
-        let name: StaticString = "DKIM-Signature"
+    /// The position of the first DKIM-Signature field at or after `start`, or `headers.count` when there is none;
+    /// the name is compared over ASCII case, as ``signatureFieldIndices(in:)-(HeaderTable)`` compares it.
+    ///
+    /// A name of the right length is compared as two overlapping words with the 0x20 bit of every byte set: for a
+    /// letter that bit is the only difference between its cases, and the one other byte, `-`, is checked alone.
+    static func nextSignatureField(in headers: HeaderTable, from start: Int) -> Int {
+        let lowercased: StaticString = "dkim-signature"
+        let length = lowercased.utf8CodeUnitCount
+        let name = UnsafeRawPointer(lowercased.utf8Start)
+        let head = UInt64(littleEndian: name.loadUnaligned(as: UInt64.self))
+        let tail = UInt64(littleEndian: name.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))
+        let caseBits: UInt64 = 0x2020_2020_2020_2020
         return headers.withFields { fields in
-            fields.hasName(index, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            guard let base = fields.base else { return fields.count }
+            var index = start
+            while index < fields.count {
+                let span = fields.spans[index]
+                if span.nameEnd &- span.start == length {
+                    let field = UnsafeRawPointer(base + span.start)
+                    if UInt64(littleEndian: field.loadUnaligned(as: UInt64.self)) | caseBits == head,
+                       UInt64(littleEndian: field.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))
+                        | caseBits == tail,
+                       field.load(fromByteOffset: 4, as: UInt8.self) == ASCII.hyphen {
+                        return index
+                    }
+                }
+                index &+= 1
+            }
+            return index
         }
     }
 
@@ -216,8 +240,24 @@ public struct DKIMVerifier: Sendable {
                         && zip(signedBytes, nameBytes).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
                 }
             }
-            let presentCount = headers.count(named: nameBytes)
+            let presentCount = name == "from" ? Self.fromFieldCount(in: headers) : headers.count(named: nameBytes)
             return signedCount > presentCount
+        }
+    }
+
+    /// How many fields are named From, in any ASCII case: a four-byte name compared as one word with the 0x20 bit
+    /// of every byte set (the only difference between the cases of a letter, and `from` is all letters).
+    static func fromFieldCount(in headers: HeaderTable) -> Int {
+        let lowercased: StaticString = "from"
+        let from = UInt32(littleEndian: UnsafeRawPointer(lowercased.utf8Start).loadUnaligned(as: UInt32.self))
+        return headers.withFields { fields in
+            guard let base = fields.base else { return 0 }
+            var count = 0
+            for span in fields.spans where span.nameEnd &- span.start == 4 {
+                let name = UInt32(littleEndian: UnsafeRawPointer(base + span.start).loadUnaligned(as: UInt32.self))
+                if name | 0x2020_2020 == from { count &+= 1 }
+            }
+            return count
         }
     }
 

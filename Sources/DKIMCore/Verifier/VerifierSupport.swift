@@ -40,14 +40,25 @@ struct PartialSignature {
     /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
     static func prefix(of value: ArraySlice<UInt8>) -> String {
         // Only the first eight characters are needed, gathered in place: no array of them is made.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { characters in
-            var count = 0
-            for byte in value where !(ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf) {
-                characters[count] = byte
-                count &+= 1
-                if count == 8 { break }
+        value.withUnsafeBufferPointer { bytes in
+            // The usual case, eight characters before any folding white space (a byte below 0x21 in a value),
+            // is judged as one word.
+            if bytes.count >= 8, let base = bytes.baseAddress {
+                let word = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                if (word &- ones &* 0x21) & ~word & (ones &* 0x80) == 0 {
+                    return String(decoding: UnsafeBufferPointer(start: base, count: 8), as: UTF8.self)
+                }
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: characters[..<count]), as: UTF8.self)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { characters in
+                var count = 0
+                for byte in bytes where !(ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf) {
+                    characters[count] = byte
+                    count &+= 1
+                    if count == 8 { break }
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: characters[..<count]), as: UTF8.self)
+            }
         }
     }
 
@@ -141,23 +152,24 @@ struct Report {
         self.index = index
         var algorithm: String?
         var signaturePrefix: String?
-        // By position: iterating the tags would copy each one (a retain of the field's storage).
-        let tags = signature.tags.tags
-        for index in tags.indices where tags[index].nameKey == TagList.Key.a || tags[index].nameKey == TagList.Key.b {
-            let tag = tags[index]
-            if tag.nameKey == TagList.Key.a {
-                // The name as written; a known algorithm written in lowercase is its literal, not a new String.
-                var known = signature.algorithm.tagValue
-                let same = known.withUTF8 { literal in
-                    tag.value.withUnsafeBufferPointer { value in
+        // Through a span, whose elements are borrowed in place: a tag copied out of the array retained the
+        // field's storage and the name, and released them after.
+        let tags = signature.tags.tags.span
+        for index in tags.indices {
+            let key = tags[index].nameKey
+            if key == TagList.Key.a {
+                // The name as written; a known algorithm written as its name is its literal, not a new String.
+                let known = signature.algorithm.tagValue
+                let same = HeaderField.withNameBytes(known) { literal in
+                    tags[index].value.withUnsafeBufferPointer { value in
                         guard value.count == literal.count, let left = value.baseAddress,
                               let right = literal.baseAddress else { return value.count == literal.count }
                         return memcmp(left, right, value.count) == 0
                     }
                 }
-                algorithm = same ? known : tag.stringValue
-            } else if tag.nameKey == TagList.Key.b {
-                signaturePrefix = PartialSignature.prefix(of: tag.value)
+                algorithm = same ? known : tags[index].stringValue
+            } else if key == TagList.Key.b {
+                signaturePrefix = PartialSignature.prefix(of: tags[index].value)
             }
         }
         self.algorithm = algorithm
