@@ -54,4 +54,23 @@ import Testing
             }
         }
     }
+
+    /// The sixteen-byte scan of tag values, on inputs long enough for several blocks, from every start.
+    @Test func firstNonValueByteMatchesAByteLoop() {
+        var inputs = Self.inputs()
+        // Longer runs: blocks of sixteen before the last few bytes, a stop in every lane.
+        for (index, input) in Self.inputs().enumerated() where index % 7 == 0 {
+            inputs.append(input + Array(repeating: 0x41, count: index % 23) + input)
+        }
+        for input in inputs {
+            for from in 0...input.count {
+                let expected = input[from...].firstIndex { $0 < 0x21 || $0 == 0x3B || $0 == 0x7F } ?? input.count
+                let found = input.withUnsafeBytes { buffer in
+                    ByteScan.firstNonValueByte(in: buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, from: from,
+                                               end: input.count)
+                }
+                #expect(found == expected, "\(input) from \(from)")
+            }
+        }
+    }
 }

@@ -352,3 +352,55 @@ struct KeyResolutionCacheTests {
         }
     }
 }
+
+/// The byte table the fixed-table resolvers search first gives the Dictionary's answer for every name: in lookup
+/// form or not, ASCII or not, present or not, including keys that only canonical equivalence matches.
+@Suite struct KeyResolutionAnswerTableTests {
+    static let keys = ["a._domainkey.example.com", "b._domainkey.example.com", "x", "exactly8", "sixteen-bytes-ok",
+                       "s\u{E9}l._domainkey.example.com", "k.example"]
+
+    static func dictionary(_ keys: [String]) -> [String: TXTLookupResult] {
+        var table: [String: TXTLookupResult] = [:]
+        for (index, key) in keys.enumerated() {
+            table[key] = .records([DNSTXTRecord(strings: [[UInt8(truncatingIfNeeded: index)]])])
+        }
+        return table
+    }
+
+    @Test(arguments: [
+        "a._domainkey.example.com", "b._domainkey.example.com", "c._domainkey.example.com", "x", "y", "exactly8",
+        "exactly9x", "sixteen-bytes-ok", "sixteen-bytes-no", "A._domainkey.example.com", "a._domainkey.example.com.",
+        "s\u{E9}l._domainkey.example.com", "se\u{301}l._domainkey.example.com", "", ".", "k.example", "K.example",
+        "\u{212A}.example", "a._domainkey.example.co", "a._domainkey.example.comm",
+    ])
+    func answersAsTheDictionary(_ name: String) async {
+        for keys in [Self.keys, Self.keys.filter { $0.utf8.allSatisfy { $0 < 0x80 } }, ["\u{212A}.example"], []] {
+            let table = Self.dictionary(keys)
+            let answers = TXTAnswerTable(table)
+            let expected = table[StaticKeyResolver.key(name)]
+            // Where the byte table answers, it must be the Dictionary's answer.
+            if let answer = answers.lookup(name) { #expect(answer == expected, "\(keys) \(name)") }
+            let resolver = StaticKeyResolver(table)
+            #expect(await resolver.lookupTXT(name) == (expected ?? .notFound), "\(keys) \(name)")
+        }
+    }
+
+    /// The usual lookup, an ASCII lowercase name, is answered by the byte table, found or not.
+    @Test func lowercaseASCIINamesAreAnsweredByTheTable() {
+        let answers = TXTAnswerTable(Self.dictionary(Self.keys.filter { $0.utf8.allSatisfy { $0 < 0x80 } }))
+        #expect(answers.lookup("a._domainkey.example.com") != nil)
+        #expect(answers.lookup("missing._domainkey.example.com") != nil)
+        #expect(answers.lookup("Missing._domainkey.example.com") == nil)
+    }
+
+    /// Many keys (the table grows and probes collide) are each found, and names one byte off are not.
+    @Test func manyKeysAreEachFound() {
+        let keys = (0..<300).map { "s\($0)._domainkey.d\($0 % 17).example" }
+        let answers = TXTAnswerTable(Self.dictionary(keys))
+        for (index, key) in keys.enumerated() {
+            let expected = TXTLookupResult.records([DNSTXTRecord(strings: [[UInt8(truncatingIfNeeded: index)]])])
+            #expect(answers.lookup(key) == .some(expected))
+            #expect(answers.lookup(key + "x") == .some(nil))
+        }
+    }
+}

@@ -40,6 +40,29 @@ enum ByteScan {
                            matches: { byte in byte < bound || byte == a || byte == b })
     }
 
+    /// The offset of the first byte in `[from, end)` that ends a run of tag-value characters (at most 0x20, `;` or
+    /// DEL; RFC 6376 §3.2 VALCHAR, and bytes of 0x80 and above, RFC 8616 §4), or `end`: sixteen bytes per step,
+    /// then ``first(below:or:_:in:from:end:)`` for the last few.
+    ///
+    /// The lane masks are read as two words (0xFF per marked byte): the lowest set byte is the first match.
+    @inline(__always)
+    static func firstNonValueByte(in base: UnsafeRawPointer, from: Int, end: Int) -> Int {
+        typealias Block = SIMD16<UInt8>
+        var index = from
+        while index &+ 16 <= end {
+            let block = base.loadUnaligned(fromByteOffset: index, as: Block.self)
+            let marked = (block .<= Block(repeating: ASCII.space)) .| (block .== Block(repeating: ASCII.semicolon))
+                .| (block .== Block(repeating: ASCII.delete))
+            let words = unsafeBitCast(marked, to: SIMD2<UInt64>.self)
+            if words[0] | words[1] != 0 {
+                return index &+ (words[0] != 0
+                    ? words[0].trailingZeroBitCount &>> 3 : 8 &+ words[1].trailingZeroBitCount &>> 3)
+            }
+            index &+= 16
+        }
+        return first(below: ASCII.space &+ 1, or: ASCII.semicolon, ASCII.delete, in: base, from: index, end: end)
+    }
+
     /// The scan both searches share: `marks` judges eight bytes at once (high bit per byte, exact at the lowest
     /// mark), `matches` the bytes of the last partial word one by one.
     @inline(__always)

@@ -4,6 +4,8 @@
 /// ``TXTLookupResult/notFound``.
 public struct StaticKeyResolver: DKIMKeyResolver {
     private let table: [String: TXTLookupResult]
+    /// The same table, searched by the bytes of a name already in lookup form.
+    private let answers: TXTAnswerTable
 
     /// Creates a resolver answering from `results`.
     ///
@@ -15,6 +17,7 @@ public struct StaticKeyResolver: DKIMKeyResolver {
             table[Self.key(name)] = results[name]
         }
         self.table = table
+        self.answers = TXTAnswerTable(table)
     }
 
     /// Creates a resolver where each name has one TXT record per string given (each a single character-string).
@@ -28,7 +31,8 @@ public struct StaticKeyResolver: DKIMKeyResolver {
 
     /// Returns the table's result for `name`, or ``TXTLookupResult/notFound``.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
-        table[Self.key(name)] ?? .notFound
+        if let answer = answers.lookup(name) { return answer ?? .notFound }
+        return table[Self.key(name)] ?? .notFound
     }
 
     static func key(_ name: String) -> String {

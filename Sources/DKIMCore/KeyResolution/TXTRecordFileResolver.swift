@@ -28,6 +28,8 @@ public struct TXTRecordFileResolver: DKIMKeyResolver {
     static let maxStringLength = 255
 
     private let table: [String: TXTLookupResult]
+    /// The same table, searched by the bytes of a name already in lookup form.
+    private let answers: TXTAnswerTable
 
     /// Reads and parses the file at `path`.
     ///
@@ -100,11 +102,13 @@ public struct TXTRecordFileResolver: DKIMKeyResolver {
         var table = special
         for (name, list) in records { table[name] = .records(list) }
         self.table = table
+        self.answers = TXTAnswerTable(table)
     }
 
     /// Returns the file's answer for `name`, or ``TXTLookupResult/notFound`` when it is not in the file.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
-        table[StaticKeyResolver.key(name)] ?? .notFound
+        if let answer = answers.lookup(name) { return answer ?? .notFound }
+        return table[StaticKeyResolver.key(name)] ?? .notFound
     }
 
     // MARK: Parsing

@@ -367,6 +367,10 @@ extension DKIMSignature {
     }
 
     /// a= the signing algorithm (RFC 6376 §3.5, RFC 8463 §3).
+    ///
+    /// Inlined into the parse, as are ``canonicalization(_:)`` and ``base64(_:name:allowingEmpty:)``: a call with a
+    /// tag value borrowed from the tag list retained and released the field's storage around it.
+    @inline(__always)
     private static func algorithm(_ value: ArraySlice<UInt8>) throws(DKIMError) -> SignatureAlgorithm {
         // The names as signers write them, compared whole first: printable ASCII, so the checks below pass them,
         // and SignatureAlgorithm(tagBytes:) gives the same case.
@@ -378,6 +382,7 @@ extension DKIMSignature {
     }
 
     /// c= header/body canonicalizations (RFC 6376 §3.5).
+    @inline(__always)
     private static func canonicalization(_ value: ArraySlice<UInt8>) throws(DKIMError) -> Canonicalization {
         // The four full forms as signers write them, compared whole first: printable ASCII, so the checks below
         // pass them, and Canonicalization(tagBytes:) gives the same pair.
@@ -411,6 +416,7 @@ extension DKIMSignature {
     }
 
     /// base64string = ALPHADIGITPS *([FWS] ALPHADIGITPS) (RFC 6376 §2.4): at least one character.
+    @inline(__always)
     private static func base64(_ value: ArraySlice<UInt8>, name: String,
                                allowingEmpty: Bool) throws(DKIMError) -> [UInt8] {
         if value.isEmpty {

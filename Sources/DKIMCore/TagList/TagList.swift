@@ -94,13 +94,16 @@ public struct TagList: Sendable, Equatable {
         let base = UnsafeRawPointer(start)
         let count = bytes.count
         var seen = Set<String>()
+        // The single-letter names and `bh` already seen, one bit each (see ``letterBit(_:)``): the duplicate check
+        // for every tag DKIM defines is one test, not a comparison with each earlier tag.
+        var seenLetters: UInt64 = 0
         var position = 0
 
         func fail(_ reason: String) -> DKIMError { DKIMError(.malformedTagList, reason) }
 
         while position < count {
             // Most tag names and values have no white space around them, and the call is then saved.
-            if isFWSByte(bytes[position]) { position = try skipFWS(bytes, from: position) }
+            if isFWSByte(bytes[position]) { position = try skipShortFWS(bytes, from: position) }
             if position == count { break }
             let first = bytes[position]
             // An empty tag-spec (";;" or a trailing ";" followed by FWS) is tolerated, as common verifiers do.
@@ -113,45 +116,59 @@ public struct TagList: Sendable, Equatable {
             guard ASCII.isAlpha(first) else {
                 throw fail("expected a tag name at offset \(position), found \(Self.describe(first))")
             }
+            // The packed name (``nameKey(_:)``) is gathered with the scan, not in a second pass over the bytes.
+            var packed = UInt64(first)
+            var length: UInt64 = 1
             position &+= 1
-            while position < count, ASCII.isAlnum(bytes[position]) || bytes[position] == ASCII.underscore {
+            while position < count {
+                let byte = bytes[position]
+                guard ASCII.isAlnum(byte) || byte == ASCII.underscore else { break }
+                if length < 7 { packed |= UInt64(byte) << (length &* 8) }
+                length &+= 1
                 position &+= 1
             }
-            let nameBytes = UnsafeBufferPointer(rebasing: bytes[nameStart..<position])
-            let key = Self.nameKey(nameBytes)
-            let name = Self.definedName(key) ?? String(decoding: nameBytes, as: UTF8.self)
-            if position < count, isFWSByte(bytes[position]) { position = try skipFWS(bytes, from: position) }
+            let key = length <= 7 ? packed | length << 56 : 0
+            let name = Self.definedName(key)
+                ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<position]), as: UTF8.self)
+            if position < count, isFWSByte(bytes[position]) { position = try skipShortFWS(bytes, from: position) }
             guard position < count, bytes[position] == ASCII.equals else {
                 throw fail("tag \"\(name)\" has no \"=\"")
             }
             position &+= 1
-            if position < count, isFWSByte(bytes[position]) { position = try skipFWS(bytes, from: position) }
+            if position < count, isFWSByte(bytes[position]) { position = try skipShortFWS(bytes, from: position) }
 
             // tag-value = [ tval *( 1*(WSP / FWS) tval ) ]; tval = 1*VALCHAR; VALCHAR = %x21-3A / %x3C-7E.
             // Bytes >= 0x80 are accepted too: RFC 8616 §4 allows UTF-8 in DKIM tag values.
             let valueStart = position
             var valueEnd = position
             while position < count {
-                let byte = bytes[position]
-                if byte == ASCII.semicolon { break }
-                if byte > ASCII.space, byte != ASCII.delete {
-                    // A run of VALCHARs: to the first SP, control byte, DEL or ';', eight bytes at a time
+                var byte = bytes[position]
+                if byte > ASCII.space, byte != ASCII.semicolon, byte != ASCII.delete {
+                    // A run of VALCHARs: to the first SP, control byte, DEL or ';', sixteen bytes at a time
                     // (`b=` alone is hundreds of bytes per signature).
-                    position = ByteScan.first(below: ASCII.space + 1, or: ASCII.semicolon, ASCII.delete, in: base,
-                                              from: position &+ 1, end: count)
+                    position = ByteScan.firstNonValueByte(in: base, from: position &+ 1, end: count)
                     valueEnd = position
-                    continue
+                    if position == count { break }
+                    byte = bytes[position]
                 }
+                if byte == ASCII.semicolon { break }
                 if isFWSByte(byte) {
-                    position = try skipFWS(bytes, from: position)
+                    position = try skipShortFWS(bytes, from: position)
                     continue
                 }
                 throw fail("tag \"\(name)\" contains \(Self.describe(byte)), which is not allowed in a tag value")
             }
-            // A linear scan for the short lists of real fields; a set once a (hostile) list grows long.
+            // One bit for a defined name; a linear scan for the other names of short lists; a set once a (hostile)
+            // list grows long.
             let duplicate: Bool
             if tags.count < Self.linearDuplicateCheckLimit {
-                duplicate = key != 0 ? tags.contains { $0.nameKey == key } : tags.contains { $0.name == name }
+                let bit = Self.letterBit(key)
+                if bit != 0 {
+                    duplicate = seenLetters & bit != 0
+                    seenLetters |= bit
+                } else {
+                    duplicate = key != 0 ? tags.contains { $0.nameKey == key } : tags.contains { $0.name == name }
+                }
             } else {
                 if seen.isEmpty { seen = Set(tags.map(\.name)) }
                 duplicate = !seen.insert(name).inserted
@@ -163,6 +180,19 @@ public struct TagList: Sendable, Equatable {
             tags.append(Tag(name: name, nameKey: key, value: input[valueRange]))
             if position < count { position &+= 1 }  // the ';'
         }
+    }
+
+    /// A bit of its own for each packed name (``nameKey(_:)``) of one ASCII letter (a-z: bits 0-25, A-Z: bits
+    /// 32-57) and for `bh` (bit 26); 0 for any other name, whose duplicates are found by comparing names.
+    @inline(__always)
+    static func letterBit(_ key: UInt64) -> UInt64 {
+        if key &>> 56 == 1 {
+            // A one-byte name is a letter (tag-name starts with ALPHA): its low five bits are 1...26, and the
+            // 0x20 bit tells lowercase from uppercase.
+            let letter = key & 0xFF
+            return 1 &<< ((letter & 0x1F) &- 1 &+ (~letter & 0x20))
+        }
+        return key == Key.bh ? 1 &<< 26 : 0
     }
 
     @inline(__always)
@@ -205,27 +235,49 @@ public struct TagList: Sendable, Equatable {
     }
 
     /// The defined tag names (``Key``) as string literals, by packed name, so a parse makes no String for them.
+    @inline(__always)
     static func definedName(_ key: UInt64) -> String? {
-        switch key {
-        case Key.a: "a"
-        case Key.b: "b"
-        case Key.bh: "bh"
-        case Key.c: "c"
-        case Key.d: "d"
-        case Key.h: "h"
-        case Key.i: "i"
-        case Key.k: "k"
-        case Key.l: "l"
-        case Key.n: "n"
-        case Key.p: "p"
-        case Key.q: "q"
-        case Key.s: "s"
-        case Key.t: "t"
-        case Key.v: "v"
-        case Key.x: "x"
-        case Key.z: "z"
-        default: nil
+        // One-byte names by their byte (a jump table), then the one two-byte name.
+        if key &>> 56 == 1 {
+            switch UInt8(truncatingIfNeeded: key) {
+            case UInt8(ascii: "a"): return "a"
+            case UInt8(ascii: "b"): return "b"
+            case UInt8(ascii: "c"): return "c"
+            case UInt8(ascii: "d"): return "d"
+            case UInt8(ascii: "h"): return "h"
+            case UInt8(ascii: "i"): return "i"
+            case UInt8(ascii: "k"): return "k"
+            case UInt8(ascii: "l"): return "l"
+            case UInt8(ascii: "n"): return "n"
+            case UInt8(ascii: "p"): return "p"
+            case UInt8(ascii: "q"): return "q"
+            case UInt8(ascii: "s"): return "s"
+            case UInt8(ascii: "t"): return "t"
+            case UInt8(ascii: "v"): return "v"
+            case UInt8(ascii: "x"): return "x"
+            case UInt8(ascii: "z"): return "z"
+            default: return nil
+            }
         }
+        return key == Key.bh ? "bh" : nil
+    }
+
+    /// ``skipFWS(_:from:)`` for a position holding a FWS byte, with the usual forms taken inline: one WSP (between
+    /// tags) or a fold, CRLF and one WSP; the call is made only when more white space follows, or for a CR or LF
+    /// that is not such a fold (which skipFWS accepts or refuses with its message).
+    @inline(__always)
+    private static func skipShortFWS(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(DKIMError) -> Int {
+        let end = bytes.count
+        var position = start
+        let byte = bytes[position]
+        if ASCII.isWSP(byte) {
+            position &+= 1
+        } else if byte == ASCII.cr, position &+ 2 < end, bytes[position &+ 1] == ASCII.lf,
+                  ASCII.isWSP(bytes[position &+ 2]) {
+            position &+= 3
+        }
+        if position < end, isFWSByte(bytes[position]) { return try skipFWS(bytes, from: position) }
+        return position
     }
 
     /// Skips FWS = [*WSP CRLF] 1*WSP (RFC 5322 §3.2.2 as used by RFC 6376 §2.8); a line break must be

@@ -75,6 +75,9 @@ public final class DKIMKeyCache: Sendable {
         /// address cannot be reused for another array while the entry exists, and storage shared with the cache
         /// is never changed in place (a change copies it first): the same address is the same answer.
         var answers: [UnsafeRawPointer: (answer: [DNSTXTRecord], resolved: Resolved)] = [:]
+        /// The answer found or added last, compared before the table is hashed: a batch asks for one key again
+        /// and again. It keeps its own array, so its address stays its own.
+        var lastAnswer: (answer: [DNSTXTRecord], resolved: Resolved)?
     }
 
     /// The most answers kept by address. A resolver that builds a new array per lookup (``SystemDNSResolver``)
@@ -128,7 +131,17 @@ public final class DKIMKeyCache: Sendable {
     /// - Throws: as ``DKIMKeyRecord/init(parsing:)-([UInt8])``.
     func resolved(answer: [DNSTXTRecord]) throws -> Resolved {
         let address = answer.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-        if let address, let known = tables.withLock({ $0.answers[address]?.resolved }) { return known }
+        if let address, let known = tables.withLock({ tables -> Resolved? in
+            if let last = tables.lastAnswer,
+               last.answer.withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) == address {
+                return last.resolved
+            }
+            guard let found = tables.answers[address] else { return nil }
+            tables.lastAnswer = found
+            return found.resolved
+        }) {
+            return known
+        }
         let strings = answer[0].strings
         // One string (a short record) is its own joined form; only a split record is copied.
         let resolved = try resolved(parsing: strings.count == 1 ? strings[0] : answer[0].joined)
@@ -136,6 +149,7 @@ public final class DKIMKeyCache: Sendable {
             tables.withLock { tables in
                 if tables.answers.count >= Self.maxAnswers { tables.answers.removeAll() }
                 tables.answers[address] = (answer, resolved)
+                tables.lastAnswer = (answer, resolved)
             }
         }
         return resolved

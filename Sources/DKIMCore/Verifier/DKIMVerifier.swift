@@ -16,6 +16,9 @@ public struct DKIMVerifier: Sendable {
     /// `h=` lists already parsed, shared by the copies of this verifier.
     let signedHeaderLists = SignedHeaderListCache()
 
+    /// The key name and pass sentence of the last (`s=`, `d=`), shared by the copies of this verifier.
+    let keyNames = KeyNameCache()
+
     /// Creates a verifier.
     public init(options: VerifyOptions) {
         self.options = options
@@ -52,23 +55,59 @@ public struct DKIMVerifier: Sendable {
 
     /// Verifies the DKIM-Signature fields of `headers`, with body hashes from `bodyHashes`.
     func verify(headers: HeaderTable, bodyHashes: inout BodyHashCache) async -> MessageVerification {
-        let signatureFieldIndices = Self.signatureFieldIndices(in: headers)
         let now = options.clock()
         var results: [SignatureVerification] = []
-        for (position, fieldIndex) in signatureFieldIndices.enumerated() {
+        // The DKIM-Signature fields top-down, found as the loop reaches them: no array of their positions.
+        var position = 0
+        var fieldIndex = Self.nextSignatureField(in: headers, from: 0)
+        while fieldIndex < headers.count {
             if position >= options.maxSignatures {
                 let field = headers[fieldIndex]
                 let partial = field.raw.count <= options.limits.maximumSignatureFieldOctets
                     ? PartialSignature(field: field) : .unread
                 results.append(partial.result(index: position, .neutral, .notChecked,
                     "Not checked: the message has more than \(options.maxSignatures) DKIM signatures."))
-                continue
+            } else {
+                let outcome = await verifySignature(at: fieldIndex, index: position, in: headers,
+                                                    bodyHashes: &bodyHashes, now: now)
+                results.append(outcome)
             }
-            let outcome = await verifySignature(at: fieldIndex, index: position, in: headers,
-                                                bodyHashes: &bodyHashes, now: now)
-            results.append(outcome)
+            position &+= 1
+            fieldIndex = Self.nextSignatureField(in: headers, from: fieldIndex &+ 1)
         }
         return MessageVerification(signatures: results)
+    }
+
+    /// The position of the first DKIM-Signature field at or after `start`, or `headers.count` when there is none;
+    /// the name is compared over ASCII case, as ``signatureFieldIndices(in:)-(HeaderTable)`` compares it.
+    ///
+    /// A name of the right length is compared as two overlapping words with the 0x20 bit of every byte set: for a
+    /// letter that bit is the only difference between its cases, and the one other byte, `-`, is checked alone.
+    static func nextSignatureField(in headers: HeaderTable, from start: Int) -> Int {
+        let lowercased: StaticString = "dkim-signature"
+        let length = lowercased.utf8CodeUnitCount
+        let name = UnsafeRawPointer(lowercased.utf8Start)
+        let head = UInt64(littleEndian: name.loadUnaligned(as: UInt64.self))
+        let tail = UInt64(littleEndian: name.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))
+        let caseBits: UInt64 = 0x2020_2020_2020_2020
+        return headers.withFields { fields in
+            guard let base = fields.base else { return fields.count }
+            var index = start
+            while index < fields.count {
+                let span = fields.spans[index]
+                if span.nameEnd &- span.start == length {
+                    let field = UnsafeRawPointer(base + span.start)
+                    if UInt64(littleEndian: field.loadUnaligned(as: UInt64.self)) | caseBits == head,
+                       UInt64(littleEndian: field.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))
+                        | caseBits == tail,
+                       field.load(fromByteOffset: 4, as: UInt8.self) == ASCII.hyphen {
+                        return index
+                    }
+                }
+                index &+= 1
+            }
+            return index
+        }
     }
 
     /// The positions of the DKIM-Signature fields, top-down.
@@ -145,7 +184,7 @@ public struct DKIMVerifier: Sendable {
         }
 
         // RFC 6376 §6.1.2: fetch and check the public key.
-        let keyName = Self.keyName(selector: signature.selector, domain: signature.domain)
+        let (keyName, passSentence) = keyNames.names(selector: signature.selector, domain: signature.domain)
         let answer = await options.resolver.lookupTXT(keyName)
         let key: DKIMPublicKey
         switch checkKey(answer, named: keyName, for: signature, report: &report) {
@@ -184,8 +223,7 @@ public struct DKIMVerifier: Sendable {
             report.warn("from-not-oversigned",
                         "From is not oversigned: a second From field could be added without breaking the signature.")
         }
-        return report.finish(.pass, nil, Self.concatenated("The signature verified with the key at ", keyName, "."),
-                             consume signature)
+        return report.finish(.pass, nil, passSentence, consume signature)
     }
 
     /// `h=` names From more often than the message has From fields, so an added From would break the signature.
@@ -202,8 +240,24 @@ public struct DKIMVerifier: Sendable {
                         && zip(signedBytes, nameBytes).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
                 }
             }
-            let presentCount = headers.count(named: nameBytes)
+            let presentCount = name == "from" ? Self.fromFieldCount(in: headers) : headers.count(named: nameBytes)
             return signedCount > presentCount
+        }
+    }
+
+    /// How many fields are named From, in any ASCII case: a four-byte name compared as one word with the 0x20 bit
+    /// of every byte set (the only difference between the cases of a letter, and `from` is all letters).
+    static func fromFieldCount(in headers: HeaderTable) -> Int {
+        let lowercased: StaticString = "from"
+        let from = UInt32(littleEndian: UnsafeRawPointer(lowercased.utf8Start).loadUnaligned(as: UInt32.self))
+        return headers.withFields { fields in
+            guard let base = fields.base else { return 0 }
+            var count = 0
+            for span in fields.spans where span.nameEnd &- span.start == 4 {
+                let name = UInt32(littleEndian: UnsafeRawPointer(base + span.start).loadUnaligned(as: UInt32.self))
+                if name | 0x2020_2020 == from { count &+= 1 }
+            }
+            return count
         }
     }
 
@@ -222,6 +276,11 @@ public struct DKIMVerifier: Sendable {
         let result: DKIMResult
         let reason: VerificationReason
         let explanation: String
+    }
+
+    /// The sentence of a passing signature whose key is at `keyName`.
+    static func passSentence(keyName: String) -> String {
+        concatenated("The signature verified with the key at ", keyName, ".")
     }
 
     /// `selector._domainkey.domain` (RFC 6376 §3.6.2.1), built in one allocation.

@@ -40,14 +40,25 @@ struct PartialSignature {
     /// - Parameter value: the `b=` value as written, folding white space included (skipped here).
     static func prefix(of value: ArraySlice<UInt8>) -> String {
         // Only the first eight characters are needed, gathered in place: no array of them is made.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { characters in
-            var count = 0
-            for byte in value where !(ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf) {
-                characters[count] = byte
-                count &+= 1
-                if count == 8 { break }
+        value.withUnsafeBufferPointer { bytes in
+            // The usual case, eight characters before any folding white space (a byte below 0x21 in a value),
+            // is judged as one word.
+            if bytes.count >= 8, let base = bytes.baseAddress {
+                let word = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                if (word &- ones &* 0x21) & ~word & (ones &* 0x80) == 0 {
+                    return String(decoding: UnsafeBufferPointer(start: base, count: 8), as: UTF8.self)
+                }
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: characters[..<count]), as: UTF8.self)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { characters in
+                var count = 0
+                for byte in bytes where !(ASCII.isWSP(byte) || byte == ASCII.cr || byte == ASCII.lf) {
+                    characters[count] = byte
+                    count &+= 1
+                    if count == 8 { break }
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: characters[..<count]), as: UTF8.self)
+            }
         }
     }
 
@@ -73,6 +84,52 @@ struct PartialSignature {
     }
 }
 
+/// The key name (`selector._domainkey.domain`, RFC 6376 §3.6.2.1) and the pass sentence of the last (`s=`, `d=`)
+/// verified, shared by the copies of a verifier.
+///
+/// Mail from one signer repeats its `s=` and `d=`, and both Strings are too long to be small Strings: made afresh,
+/// they were two allocations per verification. The last pair is kept, compared by its exact UTF-8 bytes (String
+/// `==` would also match canonically equivalent spellings, which name a different DNS name).
+final class KeyNameCache: Sendable {
+    private struct Entry {
+        let selector: String
+        let domain: String
+        let keyName: String
+        let passSentence: String
+    }
+
+    private let last = LockedValue<Entry?>(nil)
+
+    /// The key name for `selector` and `domain` and the sentence of a signature that passed with it.
+    func names(selector: String, domain: String) -> (keyName: String, passSentence: String) {
+        let known = last.withLock { entry -> (String, String)? in
+            guard let entry, Self.sameBytes(entry.selector, selector), Self.sameBytes(entry.domain, domain) else {
+                return nil
+            }
+            return (entry.keyName, entry.passSentence)
+        }
+        if let known { return known }
+        let keyName = DKIMVerifier.keyName(selector: selector, domain: domain)
+        let passSentence = DKIMVerifier.passSentence(keyName: keyName)
+        last.withLock { entry in
+            entry = Entry(selector: selector, domain: domain, keyName: keyName, passSentence: passSentence)
+        }
+        return (keyName, passSentence)
+    }
+
+    /// Whether two Strings hold the same UTF-8 bytes.
+    static func sameBytes(_ left: String, _ right: String) -> Bool {
+        HeaderField.withNameBytes(left) { a in
+            HeaderField.withNameBytes(right) { b in
+                guard a.count == b.count, let left = a.baseAddress, let right = b.baseAddress else {
+                    return a.count == b.count
+                }
+                return memcmp(left, right, a.count) == 0
+            }
+        }
+    }
+}
+
 /// Collects what is learnt about one signature on the way to its result.
 ///
 /// The signature itself is not kept: ``finish(_:_:_:_:)`` is given it, so the result holds the only copy.
@@ -95,23 +152,24 @@ struct Report {
         self.index = index
         var algorithm: String?
         var signaturePrefix: String?
-        // By position: iterating the tags would copy each one (a retain of the field's storage).
-        let tags = signature.tags.tags
-        for index in tags.indices where tags[index].nameKey == TagList.Key.a || tags[index].nameKey == TagList.Key.b {
-            let tag = tags[index]
-            if tag.nameKey == TagList.Key.a {
-                // The name as written; a known algorithm written in lowercase is its literal, not a new String.
-                var known = signature.algorithm.tagValue
-                let same = known.withUTF8 { literal in
-                    tag.value.withUnsafeBufferPointer { value in
+        // Through a span, whose elements are borrowed in place: a tag copied out of the array retained the
+        // field's storage and the name, and released them after.
+        let tags = signature.tags.tags.span
+        for index in tags.indices {
+            let key = tags[index].nameKey
+            if key == TagList.Key.a {
+                // The name as written; a known algorithm written as its name is its literal, not a new String.
+                let known = signature.algorithm.tagValue
+                let same = HeaderField.withNameBytes(known) { literal in
+                    tags[index].value.withUnsafeBufferPointer { value in
                         guard value.count == literal.count, let left = value.baseAddress,
                               let right = literal.baseAddress else { return value.count == literal.count }
                         return memcmp(left, right, value.count) == 0
                     }
                 }
-                algorithm = same ? known : tag.stringValue
-            } else if tag.nameKey == TagList.Key.b {
-                signaturePrefix = PartialSignature.prefix(of: tag.value)
+                algorithm = same ? known : tags[index].stringValue
+            } else if key == TagList.Key.b {
+                signaturePrefix = PartialSignature.prefix(of: tags[index].value)
             }
         }
         self.algorithm = algorithm
