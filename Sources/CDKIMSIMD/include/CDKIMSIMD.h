@@ -64,4 +64,13 @@ size_t cdkim_base64_decode(int kernel, uint8_t *characters, size_t count, uint8_
 /// line search; SSE2 on x86-64, a byte loop elsewhere). Reads only `bytes[from ..< end]`.
 size_t cdkim_first_line_break(const uint8_t *bytes, size_t from, size_t end);
 
+/// Relaxed header canonicalization (RFC 6376 §3.4.2) of the field `raw[0 ..< count]`: the name `raw[0 ..< name_end]`
+/// lowercased over ASCII, a colon, the value after `raw[colon]` unfolded with each WSP run as one SP and none at
+/// either end, and a CRLF. The bytes `raw[gap_start ..< gap_end]` inside the value are left out (`gap_start`
+/// SIZE_MAX for none). Writes at most `name_end + 1 + count + 2` bytes at `output` (which must not overlap `raw`),
+/// and returns how many of them are the canonical field; reads only `raw[0 ..< count]`. Same output as DKIMCore's
+/// portable Swift loop; SSE2 on x86-64, byte loops elsewhere.
+size_t cdkim_relaxed_header(const uint8_t *raw, size_t count, size_t name_end, size_t colon, size_t gap_start,
+                            size_t gap_end, uint8_t *output);
+
 #endif

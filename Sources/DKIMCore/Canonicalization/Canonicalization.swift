@@ -1,3 +1,5 @@
+import CDKIMSIMD
+
 /// A canonicalization algorithm for the header or the body (RFC 6376 §3.4).
 public enum CanonicalizationAlgorithm: String, Sendable, Hashable, CaseIterable {
     /// `simple`: tolerates almost no change (RFC 6376 §3.4.1, §3.4.3).
@@ -194,14 +196,14 @@ extension Canonicalization {
     static func writeCanonicalHeader(_ raw: UnsafeBufferPointer<UInt8>, nameEnd: Int, colonIndex: Int,
                                      removing removed: Range<Int>, _ algorithm: CanonicalizationAlgorithm,
                                      to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let count = raw.count
-        // The field ends in CRLF unless it is the unterminated last line of a message. A removal reaching into
-        // the last two bytes leaves a byte that is not a CR (see above) before them, so no CRLF then.
-        let endsWithCRLF = count >= 2 && raw[count - 2] == ASCII.cr && raw[count - 1] == ASCII.lf
-            && (removed.isEmpty || removed.upperBound <= count - 2)
         var cursor = 0
         switch algorithm {
         case .simple:
+            let count = raw.count
+            // The field ends in CRLF unless it is the unterminated last line of a message. A removal reaching into
+            // the last two bytes leaves a byte that is not a CR (see above) before them, so no CRLF then.
+            let endsWithCRLF = count >= 2 && raw[count - 2] == ASCII.cr && raw[count - 1] == ASCII.lf
+                && (removed.isEmpty || removed.upperBound <= count - 2)
             // §3.4.1: the field exactly as in the message.
             let head = removed.isEmpty ? count : removed.lowerBound
             out.update(from: raw.baseAddress.unsafelyUnwrapped, count: head)
@@ -217,76 +219,105 @@ extension Canonicalization {
                 cursor += 2
             }
         case .relaxed:
-            // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
-            // Eight bytes at a time while eight raw bytes remain; bytes stored past the name are written over
-            // later (the colon, then the value, never ahead of the input) and stay within the bound.
-            let source = raw.baseAddress.unsafelyUnwrapped
-            while cursor < nameEnd {
-                if cursor &+ 8 <= count {
-                    let word = UnsafeRawPointer(source + cursor).loadUnaligned(as: UInt64.self)
-                    UnsafeMutableRawPointer(out + cursor).storeBytes(of: lowercasedWord(word), as: UInt64.self)
-                    cursor &+= 8
-                } else {
-                    out[cursor] = ASCII.lowercased(source[cursor])
-                    cursor &+= 1
-                }
-            }
-            cursor = nameEnd
-            out[cursor] = ASCII.colon
-            cursor += 1
-            let valueEnd = endsWithCRLF ? count - 2 : count
-            // The removed bytes are skipped when the scan reaches them; an empty range is never reached.
-            let gapStart = removed.isEmpty ? Int.max : removed.lowerBound
-            let gapEnd = removed.upperBound
-            var pendingSpace = false
-            var wroteValue = false
-            var index = colonIndex + 1
-            while index < valueEnd {
-                if index == gapStart {
-                    index = gapEnd
-                    continue
-                }
-                let byte = raw[index]
-                if byte > ASCII.space {
-                    // Value bytes: one SP first if a WSP run separates them from earlier value bytes (step 3;
-                    // step 4 drops trailing WSP and step 5 WSP right after the colon, by writing it only here).
-                    if pendingSpace && wroteValue {
-                        out[cursor] = ASCII.space
-                        cursor += 1
-                    }
-                    pendingSpace = false
-                    wroteValue = true
-                    let runEnd = Swift.min(valueEnd, gapStart > index ? gapStart : valueEnd)
-                    let copied = copyValueRun(from: raw.baseAddress.unsafelyUnwrapped + index, count: runEnd - index,
-                                              to: out + cursor)
-                    cursor += copied
-                    index += copied
-                    continue
-                }
-                if ASCII.isWSP(byte) {
-                    // Step 3: a WSP run, folds included, becomes one SP, written only if more value follows.
-                    pendingSpace = true
-                } else if byte == ASCII.cr, index + 1 < valueEnd, index + 1 != gapStart, raw[index + 1] == ASCII.lf {
-                    // Step 2: unfold by deleting the CRLF of each fold; the WSP after it joins the run.
-                    index += 1
-                } else {
-                    // Other control bytes are value bytes.
-                    if pendingSpace && wroteValue {
-                        out[cursor] = ASCII.space
-                        cursor += 1
-                    }
-                    pendingSpace = false
-                    wroteValue = true
-                    out[cursor] = byte
-                    cursor += 1
-                }
-                index += 1
-            }
-            out[cursor] = ASCII.cr
-            out[cursor + 1] = ASCII.lf
-            cursor += 2
+            cursor = relaxedHeader(raw, nameEnd: nameEnd, colonIndex: colonIndex, removing: removed, to: out)
         }
         return cursor
+    }
+
+    /// The `relaxed` case of ``writeCanonicalHeader(_:nameEnd:colonIndex:removing:_:to:)``: on x86-64 one C call
+    /// for the whole field (`cdkim_relaxed_header`, 16 bytes a step, with no byte loop at the end of each run),
+    /// elsewhere ``portableRelaxedHeader(_:nameEnd:colonIndex:removing:to:)``; both give the same bytes.
+    @inline(__always)
+    static func relaxedHeader(_ raw: UnsafeBufferPointer<UInt8>, nameEnd: Int, colonIndex: Int,
+                              removing removed: Range<Int>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        #if arch(x86_64)
+        // An empty removal is none: SIZE_MAX on the C side.
+        let none = Int(bitPattern: UInt.max)
+        return cdkim_relaxed_header(raw.baseAddress.unsafelyUnwrapped, raw.count, nameEnd, colonIndex,
+                                    removed.isEmpty ? none : removed.lowerBound,
+                                    removed.isEmpty ? none : removed.upperBound, out)
+        #else
+        return portableRelaxedHeader(raw, nameEnd: nameEnd, colonIndex: colonIndex, removing: removed, to: out)
+        #endif
+    }
+
+    /// Relaxed header canonicalization (RFC 6376 §3.4.2) in Swift: the reference the C kernel is tested against,
+    /// and the code on other architectures. The contract of the relaxed case of
+    /// ``writeCanonicalHeader(_:nameEnd:colonIndex:removing:_:to:)``.
+    static func portableRelaxedHeader(_ raw: UnsafeBufferPointer<UInt8>, nameEnd: Int, colonIndex: Int,
+                                      removing removed: Range<Int>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let count = raw.count
+        let endsWithCRLF = count >= 2 && raw[count - 2] == ASCII.cr && raw[count - 1] == ASCII.lf
+            && (removed.isEmpty || removed.upperBound <= count - 2)
+        var cursor = 0
+        // §3.4.2 step 1: lowercase the name; step 5: no WSP before the colon (the parsed name has none).
+        // Eight bytes at a time while eight raw bytes remain; bytes stored past the name are written over
+        // later (the colon, then the value, never ahead of the input) and stay within the bound.
+        let source = raw.baseAddress.unsafelyUnwrapped
+        while cursor < nameEnd {
+            if cursor &+ 8 <= count {
+                let word = UnsafeRawPointer(source + cursor).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out + cursor).storeBytes(of: lowercasedWord(word), as: UInt64.self)
+                cursor &+= 8
+            } else {
+                out[cursor] = ASCII.lowercased(source[cursor])
+                cursor &+= 1
+            }
+        }
+        cursor = nameEnd
+        out[cursor] = ASCII.colon
+        cursor += 1
+        let valueEnd = endsWithCRLF ? count - 2 : count
+        // The removed bytes are skipped when the scan reaches them; an empty range is never reached.
+        let gapStart = removed.isEmpty ? Int.max : removed.lowerBound
+        let gapEnd = removed.upperBound
+        var pendingSpace = false
+        var wroteValue = false
+        var index = colonIndex + 1
+        while index < valueEnd {
+            if index == gapStart {
+                index = gapEnd
+                continue
+            }
+            let byte = raw[index]
+            if byte > ASCII.space {
+                // Value bytes: one SP first if a WSP run separates them from earlier value bytes (step 3;
+                // step 4 drops trailing WSP and step 5 WSP right after the colon, by writing it only here).
+                if pendingSpace && wroteValue {
+                    out[cursor] = ASCII.space
+                    cursor += 1
+                }
+                pendingSpace = false
+                wroteValue = true
+                let runEnd = Swift.min(valueEnd, gapStart > index ? gapStart : valueEnd)
+                let copied = copyValueRun(from: raw.baseAddress.unsafelyUnwrapped + index, count: runEnd - index,
+                                          to: out + cursor)
+                cursor += copied
+                index += copied
+                continue
+            }
+            if ASCII.isWSP(byte) {
+                // Step 3: a WSP run, folds included, becomes one SP, written only if more value follows.
+                pendingSpace = true
+            } else if byte == ASCII.cr, index + 1 < valueEnd, index + 1 != gapStart, raw[index + 1] == ASCII.lf {
+                // Step 2: unfold by deleting the CRLF of each fold; the WSP after it joins the run.
+                index += 1
+            } else {
+                // Other control bytes are value bytes.
+                if pendingSpace && wroteValue {
+                    out[cursor] = ASCII.space
+                    cursor += 1
+                }
+                pendingSpace = false
+                wroteValue = true
+                out[cursor] = byte
+                cursor += 1
+            }
+            index += 1
+        }
+        out[cursor] = ASCII.cr
+        out[cursor + 1] = ASCII.lf
+        return cursor + 2
     }
 }
 
