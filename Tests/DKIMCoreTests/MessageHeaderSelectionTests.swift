@@ -103,4 +103,29 @@ import Testing
         #expect(pairs == 256 + 2 * 26)
         #expect(HeaderSelection.nameKey(length: 0, first: 0, last: 0) != 0)
     }
+
+    /// The name comparison agrees with lowercasing every byte, for names of every length from 1 to 30, with case
+    /// flips and one differing byte anywhere (a letter's other case, a non-letter 0x20 apart, any byte).
+    @Test func nameComparisonMatchesLowercasing() {
+        var random = SplitMix64(seed: 0x4A3E_5E1E)
+        let nameBytes: [UInt8] = Array(33...57) + Array(59...126)
+        for length in 1...30 {
+            for _ in 0..<40 {
+                let left = (0..<length).map { _ in nameBytes[Int(random.next() % UInt64(nameBytes.count))] }
+                var right = left.map { byte in random.next() % 3 == 0 ? byte ^ 0x20 : byte }
+                if random.next() % 2 == 0 {
+                    let position = Int(random.next() % UInt64(length))
+                    right[position] = random.next() % 2 == 0
+                        ? right[position] ^ 0x20 : UInt8(truncatingIfNeeded: random.next())
+                }
+                let expected = left.map(ASCII.lowercased) == right.map(ASCII.lowercased)
+                let matched = left.withUnsafeBufferPointer { a in
+                    right.withUnsafeBufferPointer { b in
+                        HeaderField.namesMatch(a.baseAddress!, b.baseAddress!, count: length)
+                    }
+                }
+                #expect(matched == expected, "\(left) \(right)")
+            }
+        }
+    }
 }
