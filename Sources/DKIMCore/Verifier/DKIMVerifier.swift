@@ -19,9 +19,13 @@ public struct DKIMVerifier: Sendable {
     /// The key name and pass sentence of the last (`s=`, `d=`), shared by the copies of this verifier.
     let keyNames = KeyNameCache()
 
+    /// The resolver of ``options`` when it answers from memory, asked without an async call.
+    let immediateResolver: (any ImmediateKeyResolver)?
+
     /// Creates a verifier.
     public init(options: VerifyOptions) {
         self.options = options
+        self.immediateResolver = options.resolver as? any ImmediateKeyResolver
     }
 
     /// Verifies a message.
@@ -190,7 +194,12 @@ public struct DKIMVerifier: Sendable {
 
         // RFC 6376 §6.1.2: fetch and check the public key.
         let (keyName, passSentence) = keyNames.names(selector: signature.selector, domain: signature.domain)
-        let answer = await options.resolver.lookupTXT(keyName)
+        let answer: TXTLookupResult
+        if let immediateResolver {
+            answer = immediateResolver.immediateTXT(keyName)
+        } else {
+            answer = await options.resolver.lookupTXT(keyName)
+        }
         let key: DKIMPublicKey
         switch checkKey(answer, named: keyName, for: signature, report: &report) {
         case .success(let fetched):
