@@ -222,7 +222,7 @@ public struct DKIMVerifier: Sendable {
                             "l= leaves \(unsigned) body octets unsigned: content can be appended without breaking the signature.")
             }
         }
-        guard constantTimeEquals(bodyHash.digest, signature.bodyHash) else {
+        guard bodyHash.digest.constantTimeEquals(signature.bodyHash) else {
             return report.finish(.fail, .bodyHashMismatch,
                                  "The body hash does not match bh=: the body was changed after signing.",
                                  consume signature)
