@@ -19,6 +19,27 @@ import Testing
         #expect(SHA256.hash(input.utf8.lazy.map { $0 }) == CryptoVectors.hex(hex))
     }
 
+    @Test(arguments: vectors)
+    func inlineDigestKnownAnswers(input: String, hex: String) {
+        var hasher = SHA256()
+        hasher.update(Array(input.utf8))
+        let digest = hasher.finalizeInPlaceInline()
+        let expected = CryptoVectors.hex(hex)
+        #expect(digest.bytes == expected)
+        #expect(digest.constantTimeEquals(expected))
+        // Any one byte changed, in any position, or a length other than 32, is unequal.
+        for position in expected.indices {
+            for flip: UInt8 in [0x01, 0x80, 0xFF] {
+                var changed = expected
+                changed[position] ^= flip
+                #expect(!digest.constantTimeEquals(changed), "byte \(position) ^ \(flip)")
+            }
+        }
+        #expect(!digest.constantTimeEquals(Array(expected.dropLast())))
+        #expect(!digest.constantTimeEquals(expected + [0]))
+        #expect(!digest.constantTimeEquals([]))
+    }
+
     @Test func matchesOpenSSLDgst() throws {
         #expect(SHA256.hash(try CryptoVectors.bytes("message.txt")) == (try CryptoVectors.bytes("message.sha256")))
     }

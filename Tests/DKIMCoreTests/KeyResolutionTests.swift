@@ -404,3 +404,46 @@ struct KeyResolutionCacheTests {
         }
     }
 }
+
+/// The verifier asks in-memory resolvers without an async call (``ImmediateKeyResolver``): their immediate answer
+/// must be the one `lookupTXT` gives, for every form of name.
+@Suite("KeyResolution: immediate answers")
+struct KeyResolutionImmediateTests {
+    static let names = [
+        "a.example", "A.EXAMPLE", "a.example.", "t.example", "missing.example", "", ".", "caf\u{E9}.example",
+        "sel._domainkey.example.com", "SEL._DomainKey.Example.COM.",
+    ]
+
+    @Test(arguments: names)
+    func staticResolverImmediateIsLookup(name: String) async {
+        let r = StaticKeyResolver([
+            "A.Example.": .records([record("x")]),
+            "t.example": .temporaryFailure("down"),
+            "sel._domainkey.example.com": .records([record("v=DKIM1; ", "p=")]),
+            "caf\u{E9}.example": .permanentFailure("bad"),
+        ])
+        let immediate = r.immediateTXT(name)
+        #expect(immediate == (await r.lookupTXT(name)))
+    }
+
+    @Test(arguments: names)
+    func fileResolverImmediateIsLookup(name: String) async throws {
+        let r = try TXTRecordFileResolver(bytes: Array(
+            "A.Example. x\nt.example ~~down~~\nsel._domainkey.example.com \"v=DKIM1; \" \"p=\"\n".utf8))
+        let immediate = r.immediateTXT(name)
+        #expect(immediate == (await r.lookupTXT(name)))
+    }
+
+    @Test func knownAnswers() throws {
+        let r = try TXTRecordFileResolver(bytes: Array("A.Example. x\n".utf8))
+        #expect(r.immediateTXT("a.example.") == .records([record("x")]))
+        #expect(r.immediateTXT("b.example") == .notFound)
+    }
+
+    @Test func verifierAsksOnlyInMemoryResolversImmediately() throws {
+        let file = try TXTRecordFileResolver(bytes: Array("a.example x\n".utf8))
+        #expect(DKIMVerifier(options: VerifyOptions(resolver: file)).immediateResolver != nil)
+        #expect(DKIMVerifier(options: VerifyOptions(resolver: StaticKeyResolver([:]))).immediateResolver != nil)
+        #expect(DKIMVerifier(options: VerifyOptions(resolver: MemoryResolver([:]))).immediateResolver == nil)
+    }
+}

@@ -105,6 +105,22 @@ public struct SHA256: Sendable, ByteSink {
         finish()
     }
 
+    /// As ``finalizeInPlace()``, the digest held inline rather than in an array: a digest only compared (the body
+    /// hash against `bh=`) then needs no allocation.
+    /// - Returns: The SHA-256 digest.
+    mutating func finalizeInPlaceInline() -> SHA256Digest {
+        precondition(!finished, "a SHA-256 hasher was finished twice")
+        finished = true
+        var digest = SHA256Digest()
+        withUnsafeMutableBytes(of: &digest.words) { buffer in
+            // SHA256_Final cannot fail on an initialised context; its result is checked all the same.
+            guard cdkim_SHA256_Final(buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), &context) == 1 else {
+                preconditionFailure("SHA256_Final failed")
+            }
+        }
+        return digest
+    }
+
     /// Hashes a whole byte sequence at once.
     /// - Parameter bytes: The bytes to hash.
     /// - Returns: The 32-byte SHA-256 digest.
@@ -126,6 +142,29 @@ public struct SHA256: Sendable, ByteSink {
                 preconditionFailure("SHA256_Final failed")
             }
             return Array(buffer)
+        }
+    }
+}
+
+/// A SHA-256 digest held inline, as four words in the digest's byte order.
+struct SHA256Digest: Sendable {
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// The 32 digest bytes.
+    var bytes: [UInt8] {
+        withUnsafeBytes(of: words) { Array($0) }
+    }
+
+    /// Whether `other` is this digest, in time that depends only on `other.count`, not on the bytes (as
+    /// ``constantTimeEquals(_:_:)``): every word is compared and the differences are combined before one test.
+    func constantTimeEquals(_ other: [UInt8]) -> Bool {
+        guard other.count == SHA256.byteCount else { return false }
+        return other.withUnsafeBytes { raw in
+            let a = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self) ^ words.0
+            let b = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) ^ words.1
+            let c = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) ^ words.2
+            let d = raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self) ^ words.3
+            return (a | b | c | d) == 0
         }
     }
 }

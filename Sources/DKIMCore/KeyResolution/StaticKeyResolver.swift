@@ -2,7 +2,7 @@
 ///
 /// Names are compared case-insensitively with a trailing dot ignored; a name not in the table is
 /// ``TXTLookupResult/notFound``.
-public struct StaticKeyResolver: DKIMKeyResolver {
+public struct StaticKeyResolver: DKIMKeyResolver, ImmediateKeyResolver {
     private let table: [String: TXTLookupResult]
     /// The same table, searched by the bytes of a name already in lookup form.
     private let answers: TXTAnswerTable
@@ -31,6 +31,10 @@ public struct StaticKeyResolver: DKIMKeyResolver {
 
     /// Returns the table's result for `name`, or ``TXTLookupResult/notFound``.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
+        immediateTXT(name)
+    }
+
+    func immediateTXT(_ name: String) -> TXTLookupResult {
         if let answer = answers.lookup(name) { return answer ?? .notFound }
         return table[Self.key(name)] ?? .notFound
     }

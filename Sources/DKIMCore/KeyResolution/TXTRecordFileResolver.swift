@@ -23,7 +23,7 @@ import Glibc
 ///   temporarily (the text between the tildes is the reason), and a bare VALUE `NXDOMAIN` makes it
 ///   not found. Such a name may have no other line.
 /// A name that is not in the file is ``TXTLookupResult/notFound``.
-public struct TXTRecordFileResolver: DKIMKeyResolver {
+public struct TXTRecordFileResolver: DKIMKeyResolver, ImmediateKeyResolver {
     /// The longest character-string in a TXT record (RFC 1035 §3.3).
     static let maxStringLength = 255
 
@@ -107,6 +107,10 @@ public struct TXTRecordFileResolver: DKIMKeyResolver {
 
     /// Returns the file's answer for `name`, or ``TXTLookupResult/notFound`` when it is not in the file.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
+        immediateTXT(name)
+    }
+
+    func immediateTXT(_ name: String) -> TXTLookupResult {
         if let answer = answers.lookup(name) { return answer ?? .notFound }
         return table[StaticKeyResolver.key(name)] ?? .notFound
     }

@@ -19,9 +19,13 @@ public struct DKIMVerifier: Sendable {
     /// The key name and pass sentence of the last (`s=`, `d=`), shared by the copies of this verifier.
     let keyNames = KeyNameCache()
 
+    /// The resolver of ``options`` when it answers from memory, asked without an async call.
+    let immediateResolver: (any ImmediateKeyResolver)?
+
     /// Creates a verifier.
     public init(options: VerifyOptions) {
         self.options = options
+        self.immediateResolver = options.resolver as? any ImmediateKeyResolver
     }
 
     /// Verifies a message.
@@ -54,6 +58,10 @@ public struct DKIMVerifier: Sendable {
     }
 
     /// Verifies the DKIM-Signature fields of `headers`, with body hashes from `bodyHashes`.
+    ///
+    /// Inlined, as is ``verifySignature(at:index:in:bodyHashes:now:)``: each nested async frame cost an executor
+    /// switch on entry and after return and a task-stack allocation (about 270 instructions per verification).
+    @inline(__always)
     func verify(headers: HeaderTable, bodyHashes: inout BodyHashCache) async -> MessageVerification {
         let now = options.clock()
         var results: [SignatureVerification] = []
@@ -127,6 +135,7 @@ public struct DKIMVerifier: Sendable {
 
     // MARK: One signature
 
+    @inline(__always)
     private func verifySignature(at fieldIndex: Int, index: Int, in headers: HeaderTable,
                                  bodyHashes: inout BodyHashCache, now: Int64) async -> SignatureVerification {
         let field = headers[fieldIndex]
@@ -185,7 +194,12 @@ public struct DKIMVerifier: Sendable {
 
         // RFC 6376 §6.1.2: fetch and check the public key.
         let (keyName, passSentence) = keyNames.names(selector: signature.selector, domain: signature.domain)
-        let answer = await options.resolver.lookupTXT(keyName)
+        let answer: TXTLookupResult
+        if let immediateResolver {
+            answer = immediateResolver.immediateTXT(keyName)
+        } else {
+            answer = await options.resolver.lookupTXT(keyName)
+        }
         let key: DKIMPublicKey
         switch checkKey(answer, named: keyName, for: signature, report: &report) {
         case .success(let fetched):
@@ -208,7 +222,7 @@ public struct DKIMVerifier: Sendable {
                             "l= leaves \(unsigned) body octets unsigned: content can be appended without breaking the signature.")
             }
         }
-        guard constantTimeEquals(bodyHash.digest, signature.bodyHash) else {
+        guard bodyHash.digest.constantTimeEquals(signature.bodyHash) else {
             return report.finish(.fail, .bodyHashMismatch,
                                  "The body hash does not match bh=: the body was changed after signing.",
                                  consume signature)

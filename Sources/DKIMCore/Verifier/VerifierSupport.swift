@@ -198,8 +198,8 @@ struct Report {
 /// computes them while the body arrives (``BodyHashCache/Streaming``) and hands over the finished entries.
 struct BodyHashCache {
     struct Entry {
-        /// SHA-256 of the canonicalized body, truncated to `l=` when given.
-        let digest: [UInt8]
+        /// SHA-256 of the canonicalized body, truncated to `l=` when given; inline, as it is only compared.
+        let digest: SHA256Digest
         /// Octets of the whole canonicalized body, whatever `l=` says.
         let totalLength: Int
     }
@@ -265,7 +265,7 @@ struct BodyHashCache {
         mutating func finish() -> Entry {
             canonicalizer.complete(into: &hasher)
             // In place: finalize() would finish a copy of the stored hasher (a copy of its whole state).
-            let digest = hasher.finalizeInPlace()
+            let digest = hasher.finalizeInPlaceInline()
             return Entry(digest: digest, totalLength: canonicalizer.canonicalLength)
         }
     }
