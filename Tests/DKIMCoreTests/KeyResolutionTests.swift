@@ -331,6 +331,27 @@ struct KeyResolutionCacheTests {
         #expect(await base.calls == 5)
     }
 
+    /// The verifier takes a fresh cached answer without an async call (``ImmediateKeyResolver``): nothing before
+    /// the first lookup, the cached answer under any spelling of the name while fresh, nothing after the TTL or
+    /// for a failure (which is never cached).
+    @Test func immediateAnswerIsTheFreshCachedOne() async throws {
+        let base = CountingResolver(.records([record("v=DKIM1; p=x")]))
+        let clock = ManualClock()
+        let cache = try CachingKeyResolver(wrapping: base, ttl: 300, clock: { clock.now })
+        #expect(cache.immediateTXT("s.example") == nil)
+        _ = await cache.lookupTXT("s.example")
+        #expect(cache.immediateTXT("S.Example.") == .records([record("v=DKIM1; p=x")]))
+        #expect(cache.immediateTXT("t.example") == nil)
+        clock.advance(300)
+        #expect(cache.immediateTXT("s.example") == nil)
+        #expect(await base.calls == 1)
+
+        let failing = try CachingKeyResolver(wrapping: CountingResolver(.temporaryFailure("SERVFAIL")), clock: { 0 })
+        _ = await failing.lookupTXT("f.example")
+        #expect(failing.immediateTXT("f.example") == nil)
+        #expect(DKIMVerifier(options: VerifyOptions(resolver: cache)).immediateResolver != nil)
+    }
+
     @Test func concurrentLookupsDoNotCrash() async throws {
         let base = CountingResolver(.records([record("x")]))
         let cache = try CachingKeyResolver(wrapping: base, maxEntries: 50)
@@ -406,7 +427,7 @@ struct KeyResolutionCacheTests {
 }
 
 /// The verifier asks in-memory resolvers without an async call (``ImmediateKeyResolver``): their immediate answer
-/// must be the one `lookupTXT` gives, for every form of name.
+/// must be the one `lookupTXT` gives, for every form of name (the caching resolver's is tested with the cache).
 @Suite("KeyResolution: immediate answers")
 struct KeyResolutionImmediateTests {
     static let names = [
@@ -415,14 +436,14 @@ struct KeyResolutionImmediateTests {
     ]
 
     @Test(arguments: names)
-    func staticResolverImmediateIsLookup(name: String) async {
+    func staticResolverImmediateIsLookup(name: String) async throws {
         let r = StaticKeyResolver([
             "A.Example.": .records([record("x")]),
             "t.example": .temporaryFailure("down"),
             "sel._domainkey.example.com": .records([record("v=DKIM1; ", "p=")]),
             "caf\u{E9}.example": .permanentFailure("bad"),
         ])
-        let immediate = r.immediateTXT(name)
+        let immediate = try #require(r.immediateTXT(name))
         #expect(immediate == (await r.lookupTXT(name)))
     }
 
@@ -430,7 +451,7 @@ struct KeyResolutionImmediateTests {
     func fileResolverImmediateIsLookup(name: String) async throws {
         let r = try TXTRecordFileResolver(bytes: Array(
             "A.Example. x\nt.example ~~down~~\nsel._domainkey.example.com \"v=DKIM1; \" \"p=\"\n".utf8))
-        let immediate = r.immediateTXT(name)
+        let immediate = try #require(r.immediateTXT(name))
         #expect(immediate == (await r.lookupTXT(name)))
     }
 

@@ -9,7 +9,7 @@ import Glibc
 /// the next lookup asks again. Names are keyed lowercased without a trailing dot. When the cache holds
 /// ``maxEntries`` names, the oldest entry is evicted. Two concurrent lookups of an uncached name may
 /// both reach the wrapped resolver; the later answer is kept.
-public struct CachingKeyResolver: DKIMKeyResolver {
+public struct CachingKeyResolver: DKIMKeyResolver, ImmediateKeyResolver {
     /// The default time to keep an answer, in seconds.
     public static let defaultTTL = 300.0
     /// The default bound on the number of cached names.
@@ -22,7 +22,10 @@ public struct CachingKeyResolver: DKIMKeyResolver {
     /// The most names kept at once.
     public let maxEntries: Int
     private let clock: @Sendable () -> Double
-    private let store: Store
+    /// Behind a mutex rather than in an actor: a fresh answer is then found without suspending, so the verifier
+    /// takes it through ``immediateTXT(_:)`` (a batch from one signer asks the same name for every message), where
+    /// an actor cost two executor switches per lookup, and more when the jobs of a batch met at it.
+    private let store: LockedValue<Store>
 
     /// Creates a cache in front of `base`.
     ///
@@ -48,7 +51,7 @@ public struct CachingKeyResolver: DKIMKeyResolver {
         self.ttl = ttl
         self.maxEntries = maxEntries
         self.clock = clock
-        self.store = Store(maxEntries: maxEntries)
+        self.store = LockedValue(Store(maxEntries: maxEntries))
     }
 
     /// Seconds on the system's monotonic clock, the default `clock`.
@@ -61,14 +64,16 @@ public struct CachingKeyResolver: DKIMKeyResolver {
     /// Returns the cached answer for `name` while fresh, else asks ``base`` and caches what may be cached.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
         let key = StaticKeyResolver.key(name)
-        if let hit = await store.get(key, now: clock()) {
+        let now = clock()
+        if let hit = store.withLock({ $0.get(key, now: now) }) {
             return hit
         }
         let result = await base.lookupTXT(name)
         switch result {
         case .records, .notFound:
             if ttl > 0 {
-                await store.put(key, result, expires: clock() + ttl)
+                let expires = clock() + ttl
+                store.withLock { $0.put(key, result, expires: expires) }
             }
         case .temporaryFailure, .permanentFailure:
             break
@@ -76,13 +81,20 @@ public struct CachingKeyResolver: DKIMKeyResolver {
         return result
     }
 
+    /// The fresh cached answer for `name`, or nil when ``lookupTXT(_:)`` must ask ``base``.
+    func immediateTXT(_ name: String) -> TXTLookupResult? {
+        let key = StaticKeyResolver.key(name)
+        let now = clock()
+        return store.withLock { $0.get(key, now: now) }
+    }
+
     /// The number of names currently cached (fresh or not yet purged), for tests and monitoring.
     public var count: Int {
-        get async { await store.count }
+        get async { store.withLock { $0.entries.count } }
     }
 
     /// The cache storage: entries plus their insertion order, for oldest-first eviction.
-    private actor Store {
+    private struct Store {
         struct Entry {
             var result: TXTLookupResult
             var expires: Double
@@ -98,9 +110,7 @@ public struct CachingKeyResolver: DKIMKeyResolver {
 
         init(maxEntries: Int) { self.maxEntries = maxEntries }
 
-        var count: Int { entries.count }
-
-        func get(_ key: String, now: Double) -> TXTLookupResult? {
+        mutating func get(_ key: String, now: Double) -> TXTLookupResult? {
             guard let entry = entries[key] else { return nil }
             guard now < entry.expires else {
                 entries[key] = nil
@@ -109,7 +119,7 @@ public struct CachingKeyResolver: DKIMKeyResolver {
             return entry.result
         }
 
-        func put(_ key: String, _ result: TXTLookupResult, expires: Double) {
+        mutating func put(_ key: String, _ result: TXTLookupResult, expires: Double) {
             nextSequence &+= 1
             entries[key] = Entry(result: result, expires: expires, sequence: nextSequence)
             order.append((key, nextSequence))

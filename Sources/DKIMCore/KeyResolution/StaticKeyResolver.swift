@@ -31,10 +31,15 @@ public struct StaticKeyResolver: DKIMKeyResolver, ImmediateKeyResolver {
 
     /// Returns the table's result for `name`, or ``TXTLookupResult/notFound``.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
-        immediateTXT(name)
+        answer(for: name)
     }
 
-    func immediateTXT(_ name: String) -> TXTLookupResult {
+    func immediateTXT(_ name: String) -> TXTLookupResult? {
+        answer(for: name)
+    }
+
+    /// The table's answer for `name` (the byte table first, the Dictionary for any other form of the name).
+    private func answer(for name: String) -> TXTLookupResult {
         if let answer = answers.lookup(name) { return answer ?? .notFound }
         return table[Self.key(name)] ?? .notFound
     }

@@ -107,10 +107,15 @@ public struct TXTRecordFileResolver: DKIMKeyResolver, ImmediateKeyResolver {
 
     /// Returns the file's answer for `name`, or ``TXTLookupResult/notFound`` when it is not in the file.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
-        immediateTXT(name)
+        answer(for: name)
     }
 
-    func immediateTXT(_ name: String) -> TXTLookupResult {
+    func immediateTXT(_ name: String) -> TXTLookupResult? {
+        answer(for: name)
+    }
+
+    /// The table's answer for `name` (the byte table first, the Dictionary for any other form of the name).
+    private func answer(for name: String) -> TXTLookupResult {
         if let answer = answers.lookup(name) { return answer ?? .notFound }
         return table[StaticKeyResolver.key(name)] ?? .notFound
     }

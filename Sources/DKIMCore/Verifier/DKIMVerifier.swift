@@ -195,8 +195,8 @@ public struct DKIMVerifier: Sendable {
         // RFC 6376 §6.1.2: fetch and check the public key.
         let (keyName, passSentence) = keyNames.names(selector: signature.selector, domain: signature.domain)
         let answer: TXTLookupResult
-        if let immediateResolver {
-            answer = immediateResolver.immediateTXT(keyName)
+        if let immediate = immediateResolver?.immediateTXT(keyName) {
+            answer = immediate
         } else {
             answer = await options.resolver.lookupTXT(keyName)
         }
