@@ -73,4 +73,29 @@ size_t cdkim_first_line_break(const uint8_t *bytes, size_t from, size_t end);
 size_t cdkim_relaxed_header(const uint8_t *raw, size_t count, size_t name_end, size_t colon, size_t gap_start,
                             size_t gap_end, uint8_t *output);
 
+/// Where the header scan (`cdkim_header_scan`) stands: the next line to read and the field still open. Offsets
+/// are into the scanned bytes, without the bias.
+typedef struct {
+    /// The start of the next line to read.
+    size_t index;
+    /// Out: how many lines the call read.
+    size_t lines;
+    /// The start of the open field (not yet closed by the next field line), or -1 for none.
+    intptr_t field_start;
+    /// The end of the open field's name.
+    size_t name_end;
+    /// The open field's colon.
+    size_t colon;
+} cdkim_header_scan_state;
+
+/// Reads the well-formed header lines of `bytes[state->index ..< end]` in a row, as DKIMCore's header parser
+/// does: each must end in CRLF and be a fold (SP or HTAB first, with a field open) or a field line (1*ftext,
+/// optional WSP, a colon). Stops before any other line (empty, bare CR or LF, no CRLF, a name the fast check
+/// rejects), and before a field line when closing the open field would make `capacity` spans or `limit` closed
+/// fields. Writes each field closed on the way as four intptr_t (start, name end, colon, end; each plus `bias`)
+/// at `spans`, updates `state` (lines read, next line, open field) and returns how many spans it wrote. Reads
+/// only `bytes[state->index ..< end]`. SSE2 on x86-64, byte loops elsewhere.
+size_t cdkim_header_scan(const uint8_t *bytes, size_t end, intptr_t bias, cdkim_header_scan_state *state,
+                         size_t limit, intptr_t *spans, size_t capacity);
+
 #endif

@@ -68,108 +68,149 @@ enum HeaderSectionParser {
     }
 
     /// The line parser both entry points share; returns the offset of the empty line it stopped at, if any.
-    private static func scan(_ section: ArraySlice<UInt8>, firstLineNumber: Int, maximumFields: Int,
-                             stoppingAtEmptyLine: Bool, into fields: inout [Span]) throws -> Int? {
+    ///
+    /// `usingKernel` false reads every line with the Swift code alone (the portable path the tests compare the
+    /// kernel path with).
+    static func scan(_ section: ArraySlice<UInt8>, firstLineNumber: Int, maximumFields: Int,
+                     stoppingAtEmptyLine: Bool, usingKernel: Bool = true, into fields: inout [Span]) throws -> Int? {
         // One pass through a buffer pointer, with offsets into it: the slice subscripts and the per-line
         // `withUnsafeBufferPointer` of the line search were a fifth of the cost of verifying a small message.
         let offset = section.startIndex
         var emptyLine: Int?
         let failure: DKIMError? = section.withUnsafeBufferPointer { bytes in
             guard let base = bytes.baseAddress else { return nil }
-            let end = bytes.count
-            var fieldStart = -1
-            var nameEnd = 0
-            var colon = 0
-            var lineNumber = firstLineNumber
-            var index = 0
-
-            func closeField(at fieldEnd: Int) {
-                guard fieldStart >= 0 else { return }
-                fields.append(Span(start: offset + fieldStart, nameEnd: offset + nameEnd, colon: offset + colon,
-                                   end: offset + fieldEnd))
+            return withUnsafeTemporaryAllocation(of: Span.self, capacity: kernelSpans) { buffer in
+                scanLines(bytes, base: base, offset: offset, firstLineNumber: firstLineNumber,
+                          maximumFields: maximumFields, stoppingAtEmptyLine: stoppingAtEmptyLine,
+                          kernelBuffer: usingKernel ? buffer.baseAddress : nil, emptyLine: &emptyLine, into: &fields)
             }
-
-            while index < end {
-                let lineStart = index
-                let lineEnd = firstLineBreak(in: base, from: index, end: end)
-                let next: Int
-                if lineEnd == end {
-                    next = end
-                } else if bytes[lineEnd] == ASCII.cr, lineEnd + 1 < end, bytes[lineEnd + 1] == ASCII.lf {
-                    next = lineEnd + 2
-                } else {
-                    let what = bytes[lineEnd] == ASCII.cr ? "bare CR" : "bare LF"
-                    return DKIMError(.malformedMessage, "line \(lineNumber) of the header contains a \(what); "
-                        + "normalise line endings to CRLF first (RFC 6376 §5.3)")
-                }
-                if lineEnd == lineStart {
-                    if stoppingAtEmptyLine, next == lineStart + 2 {
-                        closeField(at: lineStart)
-                        emptyLine = offset + lineStart
-                        return nil
-                    }
-                    return DKIMError(.malformedMessage, "line \(lineNumber) of the header is empty inside a field list")
-                }
-                if ASCII.isWSP(bytes[lineStart]) {
-                    // A fold: continues the field above (RFC 5322 §2.2.3).
-                    guard fieldStart >= 0 else {
-                        return DKIMError(.malformedMessage, "line \(lineNumber) of the header starts with white "
-                            + "space but no header field precedes it")
-                    }
-                } else {
-                    closeField(at: lineStart)
-                    guard fields.count < maximumFields else {
-                        return DKIMError(.limitExceeded, "the header has more than \(maximumFields) fields")
-                    }
-                    // The usual line in one walk: field-name = 1*ftext (RFC 5322 §3.6.8), then the WSP that
-                    // obs-optional allows (§4.5.8), then the colon. Any other line gets the checks below, which
-                    // name its fault.
-                    let nameScan = fieldNameEnd(in: base, from: lineStart, end: lineEnd)
-                    var colonScan = nameScan
-                    while colonScan < lineEnd, ASCII.isWSP(bytes[colonScan]) {
-                        colonScan += 1
-                    }
-                    if nameScan > lineStart, colonScan < lineEnd, bytes[colonScan] == ASCII.colon {
-                        fieldStart = lineStart
-                        nameEnd = nameScan
-                        colon = colonScan
-                        index = next
-                        lineNumber += 1
-                        continue
-                    }
-                    var colonAt = lineStart
-                    while colonAt < lineEnd, bytes[colonAt] != ASCII.colon {
-                        colonAt += 1
-                    }
-                    guard colonAt < lineEnd else {
-                        return DKIMError(.malformedMessage, "line \(lineNumber) of the header is neither a header "
-                            + "field (no colon) nor a folded continuation")
-                    }
-                    // obs-optional allows WSP between the name and the colon (RFC 5322 §4.5.8).
-                    var trimmed = colonAt
-                    while trimmed > lineStart, ASCII.isWSP(bytes[trimmed - 1]) {
-                        trimmed -= 1
-                    }
-                    guard trimmed > lineStart else {
-                        return DKIMError(.malformedMessage, "line \(lineNumber) of the header has an empty field name")
-                    }
-                    // field-name = 1*ftext (RFC 5322 §3.6.8).
-                    for position in lineStart..<trimmed where !ASCII.isFieldNameChar(bytes[position]) {
-                        return DKIMError(.malformedMessage, "line \(lineNumber) of the header has a field name "
-                            + "with a byte (\(bytes[position])) outside printable US-ASCII")
-                    }
-                    fieldStart = lineStart
-                    nameEnd = trimmed
-                    colon = colonAt
-                }
-                index = next
-                lineNumber += 1
-            }
-            closeField(at: end)
-            return nil
         }
         if let failure { throw failure }
         return emptyLine
+    }
+
+    /// How many spans the kernel writes per call at most: a usual header in one call.
+    private static let kernelSpans = 32
+
+    /// ``scan(_:firstLineNumber:maximumFields:stoppingAtEmptyLine:usingKernel:into:)`` over the section's bytes:
+    /// the run of well-formed lines through `cdkim_header_scan` into `kernelBuffer` (when given), every other line
+    /// with the Swift code below, which gives each error.
+    @inline(__always)
+    private static func scanLines(_ bytes: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, offset: Int,
+                                  firstLineNumber: Int, maximumFields: Int, stoppingAtEmptyLine: Bool,
+                                  kernelBuffer: UnsafeMutablePointer<Span>?, emptyLine: inout Int?,
+                                  into fields: inout [Span]) -> DKIMError? {
+        let end = bytes.count
+        var fieldStart = -1
+        var nameEnd = 0
+        var colon = 0
+        var lineNumber = firstLineNumber
+        var index = 0
+
+        func closeField(at fieldEnd: Int) {
+            guard fieldStart >= 0 else { return }
+            fields.append(Span(start: offset + fieldStart, nameEnd: offset + nameEnd, colon: offset + colon,
+                               end: offset + fieldEnd))
+        }
+
+        while index < end {
+            if let kernelBuffer {
+                // Span is four Ints in order (checked by MessageHeaderScanTests), as the kernel writes them.
+                var state = cdkim_header_scan_state(index: index, lines: 0, field_start: fieldStart,
+                                                    name_end: nameEnd, colon: colon)
+                let written = UnsafeMutableRawPointer(kernelBuffer).withMemoryRebound(
+                    to: Int.self, capacity: 4 * kernelSpans
+                ) { spans in
+                    cdkim_header_scan(base, end, offset, &state, maximumFields - fields.count, spans,
+                                      kernelSpans)
+                }
+                if written > 0 {
+                    fields.append(contentsOf: UnsafeBufferPointer(start: kernelBuffer, count: written))
+                }
+                index = state.index
+                lineNumber += state.lines
+                fieldStart = state.field_start
+                nameEnd = state.name_end
+                colon = state.colon
+                if index >= end { break }
+            }
+            let lineStart = index
+            let lineEnd = firstLineBreak(in: base, from: index, end: end)
+            let next: Int
+            if lineEnd == end {
+                next = end
+            } else if bytes[lineEnd] == ASCII.cr, lineEnd + 1 < end, bytes[lineEnd + 1] == ASCII.lf {
+                next = lineEnd + 2
+            } else {
+                let what = bytes[lineEnd] == ASCII.cr ? "bare CR" : "bare LF"
+                return DKIMError(.malformedMessage, "line \(lineNumber) of the header contains a \(what); "
+                    + "normalise line endings to CRLF first (RFC 6376 §5.3)")
+            }
+            if lineEnd == lineStart {
+                if stoppingAtEmptyLine, next == lineStart + 2 {
+                    closeField(at: lineStart)
+                    emptyLine = offset + lineStart
+                    return nil
+                }
+                return DKIMError(.malformedMessage, "line \(lineNumber) of the header is empty inside a field list")
+            }
+            if ASCII.isWSP(bytes[lineStart]) {
+                // A fold: continues the field above (RFC 5322 §2.2.3).
+                guard fieldStart >= 0 else {
+                    return DKIMError(.malformedMessage, "line \(lineNumber) of the header starts with white "
+                        + "space but no header field precedes it")
+                }
+            } else {
+                closeField(at: lineStart)
+                guard fields.count < maximumFields else {
+                    return DKIMError(.limitExceeded, "the header has more than \(maximumFields) fields")
+                }
+                // The usual line in one walk: field-name = 1*ftext (RFC 5322 §3.6.8), then the WSP that
+                // obs-optional allows (§4.5.8), then the colon. Any other line gets the checks below, which
+                // name its fault.
+                let nameScan = fieldNameEnd(in: base, from: lineStart, end: lineEnd)
+                var colonScan = nameScan
+                while colonScan < lineEnd, ASCII.isWSP(bytes[colonScan]) {
+                    colonScan += 1
+                }
+                if nameScan > lineStart, colonScan < lineEnd, bytes[colonScan] == ASCII.colon {
+                    fieldStart = lineStart
+                    nameEnd = nameScan
+                    colon = colonScan
+                    index = next
+                    lineNumber += 1
+                    continue
+                }
+                var colonAt = lineStart
+                while colonAt < lineEnd, bytes[colonAt] != ASCII.colon {
+                    colonAt += 1
+                }
+                guard colonAt < lineEnd else {
+                    return DKIMError(.malformedMessage, "line \(lineNumber) of the header is neither a header "
+                        + "field (no colon) nor a folded continuation")
+                }
+                // obs-optional allows WSP between the name and the colon (RFC 5322 §4.5.8).
+                var trimmed = colonAt
+                while trimmed > lineStart, ASCII.isWSP(bytes[trimmed - 1]) {
+                    trimmed -= 1
+                }
+                guard trimmed > lineStart else {
+                    return DKIMError(.malformedMessage, "line \(lineNumber) of the header has an empty field name")
+                }
+                // field-name = 1*ftext (RFC 5322 §3.6.8).
+                for position in lineStart..<trimmed where !ASCII.isFieldNameChar(bytes[position]) {
+                    return DKIMError(.malformedMessage, "line \(lineNumber) of the header has a field name "
+                        + "with a byte (\(bytes[position])) outside printable US-ASCII")
+                }
+                fieldStart = lineStart
+                nameEnd = trimmed
+                colon = colonAt
+            }
+            index = next
+            lineNumber += 1
+        }
+        closeField(at: end)
+        return nil
     }
 
     /// The offset of the first byte in `[from, end)` that is not ftext (RFC 5322 §3.6.8: printable US-ASCII
