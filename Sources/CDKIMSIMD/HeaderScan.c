@@ -1,4 +1,5 @@
 #include "CDKIMSIMD.h"
+#include "LineBreak.h"
 
 #if defined(__x86_64__)
 #include <emmintrin.h>
@@ -7,35 +8,6 @@
 // The header parser's usual lines in one call: a Swift loop spent a call for the line search, a name scan and an
 // array append on every one of the ~26 lines of a usual message. Anything unusual is left to the Swift parser,
 // which names the fault, so this code only has to recognise the well-formed case exactly.
-
-static inline size_t line_break(const uint8_t *bytes, size_t index, size_t end) {
-#if defined(__x86_64__)
-    const __m128i cr = _mm_set1_epi8('\r');
-    const __m128i lf = _mm_set1_epi8('\n');
-    // 32 bytes a step (two blocks, one test): header lines are mostly 40 to 80 octets.
-    while (index + 32 <= end) {
-        const __m128i low = _mm_loadu_si128((const __m128i *)(bytes + index));
-        const __m128i high = _mm_loadu_si128((const __m128i *)(bytes + index + 16));
-        const unsigned int found =
-            (unsigned int)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(low, cr), _mm_cmpeq_epi8(low, lf)))
-            | (unsigned int)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(high, cr), _mm_cmpeq_epi8(high, lf)))
-                << 16;
-        if (found != 0) return index + (size_t)__builtin_ctz(found);
-        index += 32;
-    }
-    while (index + 16 <= end) {
-        const __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        const unsigned int found =
-            (unsigned int)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(block, cr), _mm_cmpeq_epi8(block, lf)));
-        if (found != 0) return index + (size_t)__builtin_ctz(found);
-        index += 16;
-    }
-#endif
-    for (; index < end; index++) {
-        if (bytes[index] == '\r' || bytes[index] == '\n') return index;
-    }
-    return end;
-}
 
 // ftext (RFC 5322 §3.6.8): printable US-ASCII except the colon.
 static inline int is_ftext(uint8_t byte) { return byte >= 0x21 && byte <= 0x7E && byte != ':'; }
@@ -71,7 +43,7 @@ size_t cdkim_header_scan(const uint8_t *bytes, size_t end, intptr_t bias, cdkim_
     // (the line that would open one more is left to the caller, which reports the limit).
     const size_t most = capacity < limit ? capacity : limit;
     while (index < end) {
-        const size_t line_end = line_break(bytes, index, end);
+        const size_t line_end = cdkim_line_break(bytes, index, end);
         // A line must end in CRLF and hold something (RFC 5322 §2.1, §2.2).
         if (line_end + 1 >= end || line_end == index || bytes[line_end] != '\r' || bytes[line_end + 1] != '\n') {
             break;
