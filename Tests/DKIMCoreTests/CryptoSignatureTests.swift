@@ -30,6 +30,14 @@ import Testing
         let expected = try CryptoVectors.bytes("message.rsa2048-pkcs8.sha256.sig")
         #expect(try key.signature(forDigest: digest) == expected)
         #expect(key.publicKey.isValidSignature(expected, forDigest: digest))
+        // The verifier's path: the digest held inline, read in place.
+        var hasher = SHA256()
+        hasher.update(try CryptoVectors.bytes("message.txt"))
+        let inline = hasher.finalizeInPlaceInline()
+        #expect(key.publicKey.isValidSignature(expected, forDigest: inline))
+        var tampered = expected
+        tampered[100] ^= 1
+        #expect(!key.publicKey.isValidSignature(tampered, forDigest: inline))
     }
 
     /// RSA verification reuses prepared contexts from a per-key pool: one key shared by many concurrent tasks,
@@ -68,6 +76,11 @@ import Testing
         #expect(try key.signature(forDigest: digest) == expected)
         let publicKey = try DKIMPublicKey(derRepresentation: CryptoVectors.bytes("ed25519.spki.der"))
         #expect(publicKey.isValidSignature(expected, forDigest: digest))
+        var hasher = SHA256()
+        hasher.update(try CryptoVectors.bytes("message.txt"))
+        let inline = hasher.finalizeInPlaceInline()
+        #expect(publicKey.isValidSignature(expected, forDigest: inline))
+        #expect(!publicKey.isValidSignature(Array(expected.reversed()), forDigest: inline))
     }
 
     @Test(arguments: ["rsa2048-pkcs8.pem", "ed25519-pkcs8.pem"])

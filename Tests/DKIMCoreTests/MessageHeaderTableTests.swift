@@ -131,7 +131,7 @@ import Testing
     func digestEqualsTheHeaderFieldDigest(_ algorithm: CanonicalizationAlgorithm) throws {
         let nameLists: [[String]] = [
             [], ["from"], ["From", "from", "FROM", "from"], ["subject", "x-obs", "to", "received", "Received"],
-            ["dkim-signature", "from", "k"],
+            ["dkim-signature", "from", "k"], ["X-Long-Header-Name-Of-25c", "FrOm", ""],
         ]
         for message in try Self.messages {
             let parts = try MessageParts(parsing: message)
@@ -149,6 +149,12 @@ import Testing
                                                        signatureField: table[signatureIndex], blanking: blanking,
                                                        algorithm: algorithm)
                         #expect(actual == expected, "\(names) signature field \(signatureIndex)")
+                        // The verifier's path: the names laid out once, the digest held inline.
+                        let laidOut = SignedHeaderNames(names: names, fromCount: 0)
+                        let inline = HeaderHash.digest(signedNames: laidOut, table: table, excluding: signatureIndex,
+                                                       signatureField: table[signatureIndex], blanking: blanking,
+                                                       algorithm: algorithm)
+                        #expect(inline.bytes == expected, "\(names) signature field \(signatureIndex)")
                     }
                 }
             }
@@ -173,6 +179,10 @@ import Testing
             let actual = HeaderHash.digest(signedNames: names, table: table, excluding: nil,
                                            signatureField: signatureField, blanking: nil, algorithm: algorithm)
             #expect(actual == expected)
+            let inline = HeaderHash.digest(signedNames: SignedHeaderNames(names: names, fromCount: 2), table: table,
+                                           excluding: nil, signatureField: signatureField, blanking: nil,
+                                           algorithm: algorithm)
+            #expect(inline.bytes == expected)
         }
         // The model: the same selection through the scan over a short list of the same names.
         let short = Array(parts.headers.suffix(20))

@@ -17,7 +17,8 @@ import Testing
             counter.parses += 1
             let signature = try DKIMSignature(parsing: Array(
                 "v=1; a=rsa-sha256; d=example.com; s=s; bh=AAAA; b=AAAA; h=\(text)".utf8))
-            return (signature.signedHeaders, signature.signedHeaders.count { $0.lowercased() == "from" })
+            return SignedHeaderNames(names: signature.signedHeaders,
+                                     fromCount: signature.signedHeaders.count { $0.lowercased() == "from" })
         }
     }
 

@@ -22,10 +22,15 @@ enum HeaderHash {
         // Only value bytes and the folding white space around them go: the name and the colon stay where they
         // were, and no line break is left without the white space that continues it.
         let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
-        return headers.withUnsafeBufferPointer { fields in
-            digest(signedNames: signedNames, count: fields.count, excluding: excluded,
-                   nameKey: { fields[$0].nameKey }, hasName: { fields[$0].hasName(caseInsensitive: $1) },
-                   lowercasedName: { fields[$0].lowercasedName },
+        var result: [UInt8] = []
+        headers.withUnsafeBufferPointer { fields in
+            digest(nameCount: signedNames.count,
+                   select: { found in
+                       HeaderSelection.select(signedNames, count: fields.count, excluding: excluded,
+                                              nameKey: { fields[$0].nameKey },
+                                              hasName: { fields[$0].hasName(caseInsensitive: $1) },
+                                              lowercasedName: { fields[$0].lowercasedName }, found: found)
+                   },
                    bound: { Canonicalization.canonicalHeaderBound(fields[$0]) },
                    write: { index, out in
                        let field = fields[index]
@@ -42,8 +47,10 @@ enum HeaderHash {
                                                                  colonIndex: signatureField.colonIndex,
                                                                  removing: removed, algorithm, to: out)
                        }
-                   })
+                   },
+                   finish: { result = $0.finalizeInPlace() })
         }
+        return result
     }
 
     /// The verifier's digest: as ``digest(signedNames:headers:excluding:signatureField:blanking:algorithm:)``, the
@@ -51,12 +58,16 @@ enum HeaderHash {
     static func digest(signedNames: [String], table: HeaderTable, excluding excluded: Int?,
                        signatureField: HeaderField, blanking: Range<Int>?,
                        algorithm: CanonicalizationAlgorithm) -> [UInt8] {
+        var result: [UInt8] = []
         let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
-        return table.withFields { fields in
+        table.withFields { fields in
             signatureField.raw.withUnsafeBufferPointer { signatureRaw in
-                digest(signedNames: signedNames, count: fields.count, excluding: excluded,
-                       nameKey: { fields.nameKey($0) }, hasName: { fields.hasName($0, $1) },
-                       lowercasedName: { fields.lowercasedName($0) },
+                digest(nameCount: signedNames.count,
+                       select: { found in
+                           HeaderSelection.select(signedNames, count: fields.count, excluding: excluded,
+                                                  nameKey: { fields.nameKey($0) }, hasName: { fields.hasName($0, $1) },
+                                                  lowercasedName: { fields.lowercasedName($0) }, found: found)
+                       },
                        bound: { index in
                            let span = fields.spans[index]
                            return Canonicalization.canonicalHeaderBound(nameLength: span.nameEnd - span.start,
@@ -74,28 +85,68 @@ enum HeaderHash {
                            Canonicalization.writeCanonicalHeader(signatureRaw, nameEnd: signatureField.nameEnd,
                                                                  colonIndex: signatureField.colonIndex,
                                                                  removing: removed, algorithm, to: out)
-                       })
+                       },
+                       finish: { result = $0.finalizeInPlace() })
             }
         }
+        return result
+    }
+
+    /// The verifier's digest over an `h=` list laid out when it was parsed (no name String is read), held inline
+    /// rather than in an array.
+    static func digest(signedNames: SignedHeaderNames, table: HeaderTable, excluding excluded: Int?,
+                       signatureField: HeaderField, blanking: Range<Int>?,
+                       algorithm: CanonicalizationAlgorithm) -> SHA256Digest {
+        var result = SHA256Digest()
+        let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
+        table.withFields { fields in
+            signatureField.raw.withUnsafeBufferPointer { signatureRaw in
+                digest(nameCount: signedNames.count,
+                       select: { found in
+                           HeaderSelection.select(signedNames, count: fields.count, excluding: excluded,
+                                                  nameKey: { fields.nameKey($0) }, hasName: { fields.hasName($0, $1) },
+                                                  lowercasedName: { fields.lowercasedName($0) }, found: found)
+                       },
+                       bound: { index in
+                           let span = fields.spans[index]
+                           return Canonicalization.canonicalHeaderBound(nameLength: span.nameEnd - span.start,
+                                                                        rawCount: span.end - span.start)
+                       },
+                       write: { index, out in
+                           let span = fields.spans[index]
+                           return Canonicalization.writeCanonicalHeader(fields.raw(index),
+                                                                        nameEnd: span.nameEnd - span.start,
+                                                                        colonIndex: span.colon - span.start,
+                                                                        removing: 0..<0, algorithm, to: out)
+                       },
+                       signatureBound: Canonicalization.canonicalHeaderBound(signatureField),
+                       writeSignature: { out in
+                           Canonicalization.writeCanonicalHeader(signatureRaw, nameEnd: signatureField.nameEnd,
+                                                                 colonIndex: signatureField.colonIndex,
+                                                                 removing: removed, algorithm, to: out)
+                       },
+                       finish: { result = $0.finalizeInPlaceInline() })
+            }
+        }
+        return result
     }
 
     /// The selection, canonicalization and hash shared by both digests, over fields read through closures.
     /// - Parameters:
+    ///   - nameCount: how many names `h=` lists (at most that many fields are chosen).
+    ///   - select: runs the selection, giving each name's choice in `h=` order to its argument.
     ///   - bound: at least the canonical length of field `i` (``Canonicalization/canonicalHeaderBound(_:)``).
     ///   - write: writes the canonical form of field `i`, ending in CRLF, and returns its length.
     ///   - writeSignature: the same for the signature field with its `b=` value removed.
+    ///   - finish: reads the digest out of the hasher.
     @inline(__always)
-    private static func digest(signedNames: [String], count: Int, excluding excluded: Int?,
-                               nameKey: (Int) -> UInt32, hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool,
-                               lowercasedName: (Int) -> String, bound: (Int) -> Int,
+    private static func digest(nameCount: Int, select: ((Int?) -> Void) -> Void, bound: (Int) -> Int,
                                write: (Int, UnsafeMutablePointer<UInt8>) -> Int, signatureBound: Int,
-                               writeSignature: (UnsafeMutablePointer<UInt8>) -> Int) -> [UInt8] {
+                               writeSignature: (UnsafeMutablePointer<UInt8>) -> Int, finish: (inout SHA256) -> Void) {
         // The chosen indices and the signed data live in temporary buffers: no array is made for either.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: signedNames.count) { selected in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: nameCount) { selected in
             var chosen = 0
-            HeaderSelection.select(signedNames, count: count, excluding: excluded, nameKey: nameKey,
-                                   hasName: hasName,
-                                   lowercasedName: lowercasedName) { index in
+            select { index in
                 // A name with no instance left contributes nothing (RFC 6376 §5.4.2).
                 if let index {
                     selected[chosen] = index
@@ -115,7 +166,7 @@ enum HeaderHash {
                 // RFC 6376 §3.7: the signature field itself goes in without its trailing CRLF.
                 var hasher = SHA256()
                 hasher.update(UnsafeRawBufferPointer(start: base, count: used - 2))
-                return hasher.finalizeInPlace()
+                finish(&hasher)
             }
         }
     }
@@ -132,3 +183,4 @@ enum HeaderHash {
         return lower..<upper
     }
 }
+

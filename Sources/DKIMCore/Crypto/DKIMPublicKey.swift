@@ -110,6 +110,18 @@ public struct DKIMPublicKey: Sendable, Hashable {
         }
     }
 
+    /// ``isValidSignature(_:forDigest:)`` over a digest held inline: an RSA check reads its bytes in place, with
+    /// no array made for them.
+    func isValidSignature(_ signature: [UInt8], forDigest digest: SHA256Digest) -> Bool {
+        switch type {
+        case .rsa:
+            return withUnsafeBytes(of: digest.words) { raw in
+                backing.rsaVerify(signature: signature, digest: raw.assumingMemoryBound(to: UInt8.self))
+            }
+        case .ed25519: return backing.ed25519Verify(signature: signature, message: digest.bytes)
+        }
+    }
+
     /// PureEdDSA verification over arbitrary bytes, for the RFC 8032 known-answer tests.
     func isValidEd25519Signature(_ signature: [UInt8], forMessage message: [UInt8]) -> Bool {
         type == .ed25519 && backing.ed25519Verify(signature: signature, message: message)

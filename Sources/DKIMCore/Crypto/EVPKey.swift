@@ -305,12 +305,17 @@ final class EVPKey: @unchecked Sendable {
 
     /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature over `digest`; any OpenSSL failure counts as "not valid".
     func rsaVerify(signature: [UInt8], digest: [UInt8]) -> Bool {
+        digest.withUnsafeBufferPointer { rsaVerify(signature: signature, digest: $0) }
+    }
+
+    /// ``rsaVerify(signature:digest:)`` over digest bytes read in place.
+    func rsaVerify(signature: [UInt8], digest: UnsafeBufferPointer<UInt8>) -> Bool {
         let pooled = verifyContexts.withLock { $0.popLast() }?.pointer
         guard let context = pooled ?? (try? rsaContext(forSigning: false)) else {
             OpenSSLError.clear()
             return false
         }
-        let result = EVP_PKEY_verify(context, signature, signature.count, digest, digest.count)
+        let result = EVP_PKEY_verify(context, signature, signature.count, digest.baseAddress, digest.count)
         OpenSSLError.clear()
         let kept = verifyContexts.withLock { contexts in
             guard contexts.count < Self.maximumPooledContexts else { return false }

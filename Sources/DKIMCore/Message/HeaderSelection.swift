@@ -50,12 +50,65 @@ public enum HeaderSelection {
             }
             return
         }
-        // One key per field, read once (on the stack when small): most (name, field) pairs differ in length or
-        // first or last letter, so a name's bottom-up scan compares one word per field, and names only where the
-        // keys agree. A taken field's key becomes 0, which no name's key is. `keys[0]` holds the name's own key
-        // while it is scanned, so the scan needs no bounds test; field `i`'s key is at `i + 1`.
-        // A count of the untaken fields per bucket of keys answers a name with no instance left (an oversigned
-        // one, the usual case once its instances are taken) without a scan.
+        withFieldKeys(count: count, excluding: excluded, nameKey: nameKey) { keys, buckets in
+            for name in names {
+                let index = HeaderField.withNameBytes(name) { nameBytes -> Int? in
+                    // No field has an empty name.
+                    guard let first = nameBytes.first, let last = nameBytes.last else { return nil }
+                    let key = Self.nameKey(length: nameBytes.count, first: first, last: last)
+                    return take(key: key, nameBytes: nameBytes, count: count, keys: keys, buckets: buckets,
+                                hasName: hasName)
+                }
+                found(index)
+            }
+        }
+    }
+
+    /// The selection of ``select(_:count:excluding:nameKey:hasName:lowercasedName:found:)`` for an `h=` list laid
+    /// out when it was parsed: the names' lowercased bytes and keys are read as they are, no String is touched.
+    @inline(__always)
+    static func select(_ names: SignedHeaderNames, count: Int, excluding excluded: Int?,
+                       nameKey: (Int) -> UInt32, hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool,
+                       lowercasedName: (Int) -> String, found: (Int?) -> Void) {
+        let nameCount = names.count
+        guard nameCount * count <= scanLimit else {
+            var remaining: [String: [Int]] = [:]
+            for index in 0..<count where index != excluded {
+                remaining[lowercasedName(index), default: []].append(index)
+            }
+            for position in 0..<nameCount {
+                // Already lowercased.
+                found(remaining[String(decoding: names.name(position), as: UTF8.self)]?.popLast())
+            }
+            return
+        }
+        withFieldKeys(count: count, excluding: excluded, nameKey: nameKey) { keys, buckets in
+            for position in 0..<nameCount {
+                let key = names.key(position)
+                // No field has an empty name (its key is 0, that of a taken field).
+                guard key != 0 else {
+                    found(nil)
+                    continue
+                }
+                found(take(key: key, nameBytes: names.name(position), count: count, keys: keys, buckets: buckets,
+                           hasName: hasName))
+            }
+        }
+    }
+
+    /// Runs `body` with the fields' keys and bucket counts, for ``take(key:nameBytes:count:keys:buckets:hasName:)``.
+    ///
+    /// One key per field, read once (on the stack when small): most (name, field) pairs differ in length or first
+    /// or last letter, so a name's bottom-up scan compares one word per field, and names only where the keys agree.
+    /// A taken field's key becomes 0, which no name's key is. `keys[0]` holds the name's own key while it is
+    /// scanned, so the scan needs no bounds test; field `i`'s key is at `i + 1`.
+    /// A count of the untaken fields per bucket of keys answers a name with no instance left (an oversigned one,
+    /// the usual case once its instances are taken) without a scan.
+    @inline(__always)
+    private static func withFieldKeys(
+        count: Int, excluding excluded: Int?, nameKey: (Int) -> UInt32,
+        _ body: (UnsafeMutableBufferPointer<UInt32>, UnsafeMutableBufferPointer<UInt32>) -> Void
+    ) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count + 1 + bucketCount) { storage in
             let keys = UnsafeMutableBufferPointer(rebasing: storage[0..<(count + 1)])
             let buckets = UnsafeMutableBufferPointer(rebasing: storage[(count + 1)...])
@@ -69,28 +122,28 @@ public enum HeaderSelection {
                 buckets[bucket(keys[excluded &+ 1])] &-= 1
                 keys[excluded &+ 1] = 0
             }
-            for name in names {
-                let index = HeaderField.withNameBytes(name) { nameBytes -> Int? in
-                    // No field has an empty name.
-                    guard let first = nameBytes.first, let last = nameBytes.last else { return nil }
-                    let key = Self.nameKey(length: nameBytes.count, first: first, last: last)
-                    let slot = bucket(key)
-                    guard buckets[slot] != 0 else { return nil }
-                    keys[0] = key
-                    var index = count
-                    while true {
-                        while keys[index] != key { index &-= 1 }
-                        guard index > 0 else { return nil }
-                        if hasName(index &- 1, nameBytes) {
-                            keys[index] = 0
-                            buckets[slot] &-= 1
-                            return index &- 1
-                        }
-                        index &-= 1
-                    }
-                }
-                found(index)
+            body(keys, buckets)
+        }
+    }
+
+    /// The bottom-most untaken field named `nameBytes` (whose key is `key`, not 0), marked taken; nil when none is.
+    @inline(__always)
+    private static func take(key: UInt32, nameBytes: UnsafeBufferPointer<UInt8>, count: Int,
+                             keys: UnsafeMutableBufferPointer<UInt32>, buckets: UnsafeMutableBufferPointer<UInt32>,
+                             hasName: (Int, UnsafeBufferPointer<UInt8>) -> Bool) -> Int? {
+        let slot = bucket(key)
+        guard buckets[slot] != 0 else { return nil }
+        keys[0] = key
+        var index = count
+        while true {
+            while keys[index] != key { index &-= 1 }
+            guard index > 0 else { return nil }
+            if hasName(index &- 1, nameBytes) {
+                keys[index] = 0
+                buckets[slot] &-= 1
+                return index &- 1
             }
+            index &-= 1
         }
     }
 

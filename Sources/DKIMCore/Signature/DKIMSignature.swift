@@ -64,9 +64,13 @@ public struct DKIMSignature: Sendable, Equatable {
     /// For a value made with the memberwise initializer, the range in the bytes ``headerField(foldingAt:)``
     /// returned at that moment (width 78). Not updated when a property changes.
     public var signatureValueRange: Range<Int>
+    /// `h=` as parsed, with its names laid out for the verifier's header selection; nil for a value not made by
+    /// parsing. Like ``tags``, not updated when ``signedHeaders`` changes: the verifier reads it from the value it
+    /// parsed.
+    var signedHeaderNames: SignedHeaderNames?
+
     /// How many names in `h=` are From (ignoring ASCII case), as parsed; nil for a value not made by parsing.
-    /// Like ``tags``, not updated when ``signedHeaders`` changes: the verifier reads it from the value it parsed.
-    var signedFromCount: Int?
+    var signedFromCount: Int? { signedHeaderNames?.fromCount }
 
     /// The identity a verifier reports: `i=` when present, else `@` followed by `d=` (RFC 6376 §3.5).
     public var effectiveIdentity: String { identity ?? "@" + domain }
@@ -170,7 +174,7 @@ public struct DKIMSignature: Sendable, Equatable {
         func parseSignedHeaders() throws(DKIMError) -> SignedHeaderListCache.Entry {
             let (items, found) = try Self.colonList(tags.tags[h].value, name: "h", validatingFieldNames: true,
                                                     lookingFor: "from")
-            return (items, found)
+            return SignedHeaderNames(names: items, fromCount: found)
         }
         let signedHeaderList: SignedHeaderListCache.Entry
         if let signedHeaderLists {
@@ -178,10 +182,10 @@ public struct DKIMSignature: Sendable, Equatable {
         } else {
             signedHeaderList = try parseSignedHeaders()
         }
-        let (signedHeaders, fromCount) = signedHeaderList
+        let signedHeaders = signedHeaderList.names
         // RFC 6376 §5.4: the From header field MUST be signed; §6.1.1 lets verifiers reject signatures
         // without it.
-        guard fromCount > 0 else {
+        guard signedHeaderList.fromCount > 0 else {
             throw DKIMError(.fromNotSigned, "h= does not include the From header field (RFC 6376 §5.4, §6.1.1)")
         }
 
@@ -210,7 +214,7 @@ public struct DKIMSignature: Sendable, Equatable {
             canonicalization: canonicalization, domain: domain, signedHeaders: signedHeaders, identity: identity,
             bodyLength: bodyLength, queryMethods: queryMethods, selector: selector, timestamp: timestamp,
             expiration: expiration, copiedHeaders: copiedHeaders, tags: tags, signatureValueRange: signatureValueRange,
-            signedFromCount: fromCount)
+            signedHeaderNames: signedHeaderList)
     }
 
     // MARK: Memberwise initializer
@@ -284,7 +288,8 @@ public struct DKIMSignature: Sendable, Equatable {
         version: Int, algorithm: SignatureAlgorithm, signature: [UInt8], bodyHash: [UInt8],
         canonicalization: Canonicalization, domain: String, signedHeaders: [String], identity: String?,
         bodyLength: Int?, queryMethods: [String], selector: String, timestamp: Int64?, expiration: Int64?,
-        copiedHeaders: [[UInt8]]?, tags: TagList, signatureValueRange: Range<Int>, signedFromCount: Int? = nil
+        copiedHeaders: [[UInt8]]?, tags: TagList, signatureValueRange: Range<Int>,
+        signedHeaderNames: SignedHeaderNames? = nil
     ) {
         self.version = version
         self.algorithm = algorithm
@@ -302,7 +307,7 @@ public struct DKIMSignature: Sendable, Equatable {
         self.copiedHeaders = copiedHeaders
         self.tags = tags
         self.signatureValueRange = signatureValueRange
-        self.signedFromCount = signedFromCount
+        self.signedHeaderNames = signedHeaderNames
     }
 
     // MARK: Time checks

@@ -277,11 +277,21 @@ public struct DKIMVerifier: Sendable {
 
     /// The SHA-256 of the signed header data (RFC 6376 §3.7, §5.4.2).
     private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
-                              in headers: HeaderTable) -> [UInt8] {
+                              in headers: HeaderTable) -> SHA256Digest {
         // The field under verification did not exist when the signer chose header instances.
-        HeaderHash.digest(signedNames: signature.signedHeaders, table: headers, excluding: fieldIndex,
-                          signatureField: field, blanking: signature.signatureValueRange,
-                          algorithm: signature.canonicalization.header)
+        guard let names = signature.signedHeaderNames else {
+            // Not reached: a parsed signature has its h= laid out. Kept so the path is total.
+            var digest = SHA256Digest()
+            let bytes = HeaderHash.digest(signedNames: signature.signedHeaders, table: headers,
+                                          excluding: fieldIndex, signatureField: field,
+                                          blanking: signature.signatureValueRange,
+                                          algorithm: signature.canonicalization.header)
+            withUnsafeMutableBytes(of: &digest.words) { $0.copyBytes(from: bytes.prefix(SHA256.byteCount)) }
+            return digest
+        }
+        return HeaderHash.digest(signedNames: names, table: headers, excluding: fieldIndex,
+                                 signatureField: field, blanking: signature.signatureValueRange,
+                                 algorithm: signature.canonicalization.header)
     }
 
     // MARK: Key
