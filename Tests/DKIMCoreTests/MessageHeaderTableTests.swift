@@ -145,10 +145,6 @@ import Testing
                         let expected = HeaderHash.digest(signedNames: names, headers: parts.headers,
                                                          excluding: signatureIndex, signatureField: signatureField,
                                                          blanking: blanking, algorithm: algorithm)
-                        let actual = HeaderHash.digest(signedNames: names, table: table, excluding: signatureIndex,
-                                                       signatureField: table[signatureIndex], blanking: blanking,
-                                                       algorithm: algorithm)
-                        #expect(actual == expected, "\(names) signature field \(signatureIndex)")
                         // The verifier's path: the names laid out once, the digest held inline.
                         let laidOut = SignedHeaderNames(names: names, fromCount: 0)
                         let inline = HeaderHash.digest(signedNames: laidOut, table: table, excluding: signatureIndex,
@@ -176,9 +172,6 @@ import Testing
         for algorithm in CanonicalizationAlgorithm.allCases {
             let expected = HeaderHash.digest(signedNames: names, headers: parts.headers, signatureField: signatureField,
                                              blanking: nil, algorithm: algorithm)
-            let actual = HeaderHash.digest(signedNames: names, table: table, excluding: nil,
-                                           signatureField: signatureField, blanking: nil, algorithm: algorithm)
-            #expect(actual == expected)
             let inline = HeaderHash.digest(signedNames: SignedHeaderNames(names: names, fromCount: 2), table: table,
                                            excluding: nil, signatureField: signatureField, blanking: nil,
                                            algorithm: algorithm)

@@ -42,7 +42,7 @@ import Testing
             }
             let expected = names.indices.filter { names[$0].lowercased() == "dkim-signature" }
             #expect(found == expected)
-            #expect(found == DKIMVerifier.signatureFieldIndices(in: table))
+            #expect(found == table.indices(named: DKIMSignature.fieldName))
             #expect(DKIMVerifier.fromFieldCount(in: table) == names.count { $0.lowercased() == "from" })
         }
     }

@@ -54,46 +54,8 @@ enum HeaderHash {
     }
 
     /// The verifier's digest: as ``digest(signedNames:headers:excluding:signatureField:blanking:algorithm:)``, the
-    /// fields read in place in the table's bytes.
-    static func digest(signedNames: [String], table: HeaderTable, excluding excluded: Int?,
-                       signatureField: HeaderField, blanking: Range<Int>?,
-                       algorithm: CanonicalizationAlgorithm) -> [UInt8] {
-        var result: [UInt8] = []
-        let removed = blanking.map { widenedOverWhitespace($0, in: signatureField.value) } ?? 0..<0
-        table.withFields { fields in
-            signatureField.raw.withUnsafeBufferPointer { signatureRaw in
-                digest(nameCount: signedNames.count,
-                       select: { found in
-                           HeaderSelection.select(signedNames, count: fields.count, excluding: excluded,
-                                                  nameKey: { fields.nameKey($0) }, hasName: { fields.hasName($0, $1) },
-                                                  lowercasedName: { fields.lowercasedName($0) }, found: found)
-                       },
-                       bound: { index in
-                           let span = fields.spans[index]
-                           return Canonicalization.canonicalHeaderBound(nameLength: span.nameEnd - span.start,
-                                                                        rawCount: span.end - span.start)
-                       },
-                       write: { index, out in
-                           let span = fields.spans[index]
-                           return Canonicalization.writeCanonicalHeader(fields.raw(index),
-                                                                        nameEnd: span.nameEnd - span.start,
-                                                                        colonIndex: span.colon - span.start,
-                                                                        removing: 0..<0, algorithm, to: out)
-                       },
-                       signatureBound: Canonicalization.canonicalHeaderBound(signatureField),
-                       writeSignature: { out in
-                           Canonicalization.writeCanonicalHeader(signatureRaw, nameEnd: signatureField.nameEnd,
-                                                                 colonIndex: signatureField.colonIndex,
-                                                                 removing: removed, algorithm, to: out)
-                       },
-                       finish: { result = $0.finalizeInPlace() })
-            }
-        }
-        return result
-    }
-
-    /// The verifier's digest over an `h=` list laid out when it was parsed (no name String is read), held inline
-    /// rather than in an array.
+    /// fields read in place in the table's bytes, over an `h=` list laid out when it was parsed (no name String is
+    /// read), held inline rather than in an array.
     static func digest(signedNames: SignedHeaderNames, table: HeaderTable, excluding excluded: Int?,
                        signatureField: HeaderField, blanking: Range<Int>?,
                        algorithm: CanonicalizationAlgorithm) -> SHA256Digest {

@@ -87,7 +87,7 @@ public struct DKIMVerifier: Sendable {
     }
 
     /// The position of the first DKIM-Signature field at or after `start`, or `headers.count` when there is none;
-    /// the name is compared over ASCII case, as ``signatureFieldIndices(in:)-(HeaderTable)`` compares it.
+    /// the name is compared over ASCII case, as ``HeaderTable/indices(named:)`` compares it.
     ///
     /// A name of the right length is compared as two overlapping words with the 0x20 bit of every byte set: for a
     /// letter that bit is the only difference between its cases, and the one other byte, `-`, is checked alone.
@@ -116,11 +116,6 @@ public struct DKIMVerifier: Sendable {
             }
             return index
         }
-    }
-
-    /// The positions of the DKIM-Signature fields, top-down.
-    static func signatureFieldIndices(in headers: HeaderTable) -> [Int] {
-        headers.indices(named: DKIMSignature.fieldName)
     }
 
     /// The positions of the DKIM-Signature fields, top-down.
@@ -279,16 +274,9 @@ public struct DKIMVerifier: Sendable {
     private func headerDigest(for signature: DKIMSignature, field: HeaderField, fieldIndex: Int,
                               in headers: HeaderTable) -> SHA256Digest {
         // The field under verification did not exist when the signer chose header instances.
-        guard let names = signature.signedHeaderNames else {
-            // Not reached: a parsed signature has its h= laid out. Kept so the path is total.
-            var digest = SHA256Digest()
-            let bytes = HeaderHash.digest(signedNames: signature.signedHeaders, table: headers,
-                                          excluding: fieldIndex, signatureField: field,
-                                          blanking: signature.signatureValueRange,
-                                          algorithm: signature.canonicalization.header)
-            withUnsafeMutableBytes(of: &digest.words) { $0.copyBytes(from: bytes.prefix(SHA256.byteCount)) }
-            return digest
-        }
+        // A parsed signature has its h= laid out; one made otherwise gets the layout here (the digest reads no
+        // From count).
+        let names = signature.signedHeaderNames ?? SignedHeaderNames(names: signature.signedHeaders, fromCount: 0)
         return HeaderHash.digest(signedNames: names, table: headers, excluding: fieldIndex,
                                  signatureField: field, blanking: signature.signatureValueRange,
                                  algorithm: signature.canonicalization.header)
