@@ -126,18 +126,6 @@ import Testing
     /// Every way through the decoder this CPU runs: the portable Swift loops (0) and each kernel up to the best.
     static let kernels = Array(0...Base64.vectorKernel)
 
-    /// SplitMix64: a fixed sequence, so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The outcome of decoding `bytes` with `kernel`, through the buffer path ``Base64.decode(_:)`` takes.
     static func decode(_ bytes: [UInt8], kernel: Int32) -> Result<[UInt8], Base64.DecodeFailure> {
         bytes.withUnsafeBufferPointer { Base64.decode(buffer: $0, kernel: kernel) }
@@ -180,7 +168,7 @@ import Testing
     // Random bytes of every length, encoded, unfolded and folded: every kernel gives them back, as Foundation does.
     @Test(arguments: kernels)
     func decodesRandomValuesOfEveryLength(kernel: Int32) throws {
-        var generator = Generator(state: 0x6B65_726E_656C_0001)
+        var generator = SplitMix64(seed: 0x6B65_726E_656C_0001)
         for encodedLength in Self.encodedLengths {
             let plainLength = encodedLength / 4 * 3
             for _ in 0..<4 {
@@ -206,7 +194,7 @@ import Testing
     // the outcome (bytes or the same failure) of the element-by-element decoder, and Foundation agrees on success.
     @Test(arguments: kernels)
     func agreesWithThePortableDecoderOnHostileText(kernel: Int32) {
-        var generator = Generator(state: 0x6B65_726E_656C_0002 &+ UInt64(kernel))
+        var generator = SplitMix64(seed: 0x6B65_726E_656C_0002 &+ UInt64(kernel))
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         let white: [UInt8] = [ASCII.space, ASCII.tab, ASCII.cr, ASCII.lf]
         for round in 0..<6000 {
@@ -253,7 +241,7 @@ import Testing
     // every kernel names it at its own offset, or (for '=') reports what the element-by-element decoder reports.
     @Test(arguments: kernels)
     func namesEveryStrayByteAtEveryKindOfPlace(kernel: Int32) {
-        var generator = Generator(state: 0x6B65_726E_656C_0003)
+        var generator = SplitMix64(seed: 0x6B65_726E_656C_0003)
         let plain = (0..<258).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let text = Self.folded(Array(Base64.encode(plain).utf8), width: 76, first: 60, fold: Array("\r\n ".utf8))
         let places = Set([0, 1, 3, 30, 31, 32, 33, 59, 60, 61, 62, 63, 64, 65, 95, 96, 200, 300, text.count - 40,

@@ -131,8 +131,8 @@ import Testing
     }
 }
 
-/// A small seeded generator so random splits are reproducible.
-struct SplitMix64 {
+/// A small seeded generator (SplitMix64) so random splits and inputs are reproducible.
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -38,8 +38,9 @@ public struct StaticKeyResolver: DKIMKeyResolver, ImmediateKeyResolver {
         answer(for: name)
     }
 
-    /// The table's answer for `name` (the byte table first, the Dictionary for any other form of the name).
-    private func answer(for name: String) -> TXTLookupResult {
+    /// The table's answer for `name` (the byte table first, the Dictionary for any other form of the name); also
+    /// what ``TXTRecordFileResolver`` answers from.
+    func answer(for name: String) -> TXTLookupResult {
         if let answer = answers.lookup(name) { return answer ?? .notFound }
         return table[Self.key(name)] ?? .notFound
     }

@@ -27,9 +27,8 @@ public struct TXTRecordFileResolver: DKIMKeyResolver, ImmediateKeyResolver {
     /// The longest character-string in a TXT record (RFC 1035 §3.3).
     static let maxStringLength = 255
 
-    private let table: [String: TXTLookupResult]
-    /// The same table, searched by the bytes of a name already in lookup form.
-    private let answers: TXTAnswerTable
+    /// The file's answers, keyed by names already in lookup form (``DNSName`` normalizes them as the file is read).
+    private let answers: StaticKeyResolver
 
     /// Reads and parses the file at `path`.
     ///
@@ -101,23 +100,16 @@ public struct TXTRecordFileResolver: DKIMKeyResolver, ImmediateKeyResolver {
         }
         var table = special
         for (name, list) in records { table[name] = .records(list) }
-        self.table = table
-        self.answers = TXTAnswerTable(table)
+        self.answers = StaticKeyResolver(table)
     }
 
     /// Returns the file's answer for `name`, or ``TXTLookupResult/notFound`` when it is not in the file.
     public func lookupTXT(_ name: String) async -> TXTLookupResult {
-        answer(for: name)
+        answers.answer(for: name)
     }
 
     func immediateTXT(_ name: String) -> TXTLookupResult? {
-        answer(for: name)
-    }
-
-    /// The table's answer for `name` (the byte table first, the Dictionary for any other form of the name).
-    private func answer(for name: String) -> TXTLookupResult {
-        if let answer = answers.lookup(name) { return answer ?? .notFound }
-        return table[StaticKeyResolver.key(name)] ?? .notFound
+        answers.answer(for: name)
     }
 
     // MARK: Parsing
