@@ -67,6 +67,35 @@ import Testing
         #expect(publicKey.isValidSignature(good, forDigest: digest))
     }
 
+    /// RSA signing also reuses prepared contexts from a per-key pool. PKCS#1 v1.5 signatures are deterministic, so
+    /// every task that signs the vector's digest must get the openssl CLI's signature byte for byte, however the
+    /// contexts moved between tasks; the tasks signing other digests must get signatures that verify.
+    @Test func rsaSigningWithOneKeyFromManyTasks() async throws {
+        let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("rsa2048-pkcs8.pem"))
+        let digest = SHA256.hash(try CryptoVectors.bytes("message.txt"))
+        let expected = try CryptoVectors.bytes("message.rsa2048-pkcs8.sha256.sig")
+        let outcomes = try await withThrowingTaskGroup(of: (Int, [UInt8], [UInt8]).self) { group in
+            for index in 0..<120 {
+                group.addTask {
+                    let signed = index % 2 == 0 ? digest : SHA256.hash(Array("message \(index)".utf8))
+                    return (index, signed, try key.signature(forDigest: signed))
+                }
+            }
+            var all: [Int: ([UInt8], [UInt8])] = [:]
+            for try await (index, signed, signature) in group { all[index] = (signed, signature) }
+            return all
+        }
+        #expect(outcomes.count == 120)
+        for (index, (signed, signature)) in outcomes {
+            if index % 2 == 0 {
+                #expect(signature == expected, "task \(index)")
+            } else {
+                #expect(signature.count == 256 && signature != expected, "task \(index)")
+                #expect(key.publicKey.isValidSignature(signature, forDigest: signed), "task \(index)")
+            }
+        }
+    }
+
     /// `openssl pkeyutl -sign -rawin` over the 32 digest bytes: the RFC 8463 §3 ed25519-sha256 construction.
     @Test func ed25519SHA256MatchesOpenSSLPkeyutl() throws {
         let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text("ed25519-pkcs8.pem"))

@@ -4,24 +4,18 @@ import CDKIMOpenSSL
 ///
 /// `@unchecked Sendable` is sound because the key is never mutated after construction and OpenSSL 3 allows
 /// concurrent sign/verify operations on one `EVP_PKEY` as long as each uses its own `EVP_PKEY_CTX` / `EVP_MD_CTX`:
-/// every method here creates and frees its context locally, except RSA verification, which borrows a prepared
-/// context from a small pool, used by one caller at a time (taken and returned under a lock).
+/// every method here creates and frees its context locally, except RSA signing and verification, which borrow a
+/// prepared context from a small pool, used by one caller at a time (taken and returned under a lock).
 final class EVPKey: @unchecked Sendable {
     let pointer: OpaquePointer
 
-    /// Ready RSA verification contexts (`EVP_PKEY_verify_init`, PKCS#1 v1.5 padding, SHA-256), each owned by the
-    /// pool while it sits here. Setting one up costs about as much as the verification of a small message outside
-    /// the modular exponentiation, and a cached key verifies many messages; `EVP_PKEY_verify` leaves a context
-    /// ready for the next call.
-    private let verifyContexts = LockedValue<[PooledContext]>([])
-    /// The most contexts kept: one per concurrently verifying thread is enough.
-    private static let maximumPooledContexts = 16
-
-    /// An `EVP_PKEY_CTX` in the pool: owned by exactly one holder at a time (the pool, or the verification that
-    /// took it), which is what makes moving it between threads sound.
-    private struct PooledContext: @unchecked Sendable {
-        let pointer: OpaquePointer
-    }
+    /// Ready RSA signing contexts (`EVP_PKEY_sign_init`, PKCS#1 v1.5 padding, SHA-256). A signer signs every
+    /// message of a batch with one key; setting a context up fetches the algorithm through OpenSSL's shared method
+    /// store, whose locks the threads of a batch would otherwise take once per message.
+    private let signContexts = ContextPool()
+    /// Ready RSA verification contexts, likewise. Setting one up costs about as much as the verification of a small
+    /// message outside the modular exponentiation, and a cached key verifies many messages.
+    private let verifyContexts = ContextPool()
 
     /// Takes ownership of `pointer`; `deinit` frees it.
     init(taking pointer: OpaquePointer) {
@@ -29,10 +23,6 @@ final class EVPKey: @unchecked Sendable {
     }
 
     deinit {
-        verifyContexts.withLock { contexts in
-            for context in contexts { EVP_PKEY_CTX_free(context.pointer) }
-            contexts.removeAll()
-        }
         EVP_PKEY_free(pointer)
     }
 
@@ -287,20 +277,21 @@ final class EVPKey: @unchecked Sendable {
 
     /// RSASSA-PKCS1-v1_5 over a SHA-256 digest: OpenSSL wraps `digest` in the SHA-256 DigestInfo (RFC 8017 §9.2).
     func rsaSign(digest: [UInt8]) throws -> [UInt8] {
-        let context = try rsaContext(forSigning: true)
-        defer { EVP_PKEY_CTX_free(context) }
-        var length = 0
-        guard EVP_PKEY_sign(context, nil, &length, digest, digest.count) == 1, length > 0 else {
-            throw OpenSSLError.make(.cryptoFailure, "RSA signing failed")
-        }
-        var signature = [UInt8](repeating: 0, count: length)
+        let context = try signContexts.take() ?? rsaContext(forSigning: true)
+        // The signature is as long as the modulus (RFC 8017 §8.2.1).
+        var length = Int(EVP_PKEY_get_size(pointer))
+        var signature = [UInt8](repeating: 0, count: max(length, 1))
         let ok = signature.withUnsafeMutableBufferPointer { buffer in
             EVP_PKEY_sign(context, buffer.baseAddress, &length, digest, digest.count)
         }
-        guard ok == 1 else {
+        guard ok == 1, length > 0, length <= signature.count else {
+            // A context whose operation failed is not put back: its state is OpenSSL's to know.
+            EVP_PKEY_CTX_free(context)
             throw OpenSSLError.make(.cryptoFailure, "RSA signing failed")
         }
-        return Array(signature.prefix(length))
+        signContexts.put(context)
+        if length < signature.count { signature.removeLast(signature.count - length) }
+        return signature
     }
 
     /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature over `digest`; any OpenSSL failure counts as "not valid".
@@ -310,19 +301,14 @@ final class EVPKey: @unchecked Sendable {
 
     /// ``rsaVerify(signature:digest:)`` over digest bytes read in place.
     func rsaVerify(signature: [UInt8], digest: UnsafeBufferPointer<UInt8>) -> Bool {
-        let pooled = verifyContexts.withLock { $0.popLast() }?.pointer
-        guard let context = pooled ?? (try? rsaContext(forSigning: false)) else {
+        guard let context = verifyContexts.take() ?? (try? rsaContext(forSigning: false)) else {
             OpenSSLError.clear()
             return false
         }
         let result = EVP_PKEY_verify(context, signature, signature.count, digest.baseAddress, digest.count)
         OpenSSLError.clear()
-        let kept = verifyContexts.withLock { contexts in
-            guard contexts.count < Self.maximumPooledContexts else { return false }
-            contexts.append(PooledContext(pointer: context))
-            return true
-        }
-        if !kept { EVP_PKEY_CTX_free(context) }
+        // `EVP_PKEY_verify` leaves the context ready for the next call, whatever its verdict.
+        verifyContexts.put(context)
         return result == 1
     }
 
@@ -397,5 +383,39 @@ final class EVPKey: @unchecked Sendable {
             }
             return body(base)
         }
+    }
+}
+
+/// Prepared `EVP_PKEY_CTX`s of one key and one operation, each owned by exactly one holder at a time: the pool, or
+/// the operation that took it. That single ownership is what makes moving a context between threads sound.
+private final class ContextPool: Sendable {
+    private struct Context: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    /// The most contexts kept: one per concurrently signing or verifying thread is enough.
+    private static let capacity = 16
+    private let contexts = LockedValue<[Context]>([])
+
+    deinit {
+        contexts.withLock { contexts in
+            for context in contexts { EVP_PKEY_CTX_free(context.pointer) }
+            contexts.removeAll()
+        }
+    }
+
+    /// A ready context, or nil when none is free.
+    func take() -> OpaquePointer? {
+        contexts.withLock { $0.popLast() }?.pointer
+    }
+
+    /// Returns a context taken or made for this pool; frees it when the pool is full.
+    func put(_ context: OpaquePointer) {
+        let kept = contexts.withLock { contexts in
+            guard contexts.count < Self.capacity else { return false }
+            contexts.append(Context(pointer: context))
+            return true
+        }
+        if !kept { EVP_PKEY_CTX_free(context) }
     }
 }
