@@ -33,23 +33,28 @@ struct MessageReader: ~Copyable {
     let path: String
     private let descriptor: Int32
     private let ownsDescriptor: Bool
+    /// The size of a regular file when it was opened; nil for standard input, pipes and devices.
+    let regularFileSize: Int?
 
     init(path: String) throws {
         self.path = path
         if path == "-" {
             descriptor = STDIN_FILENO
             ownsDescriptor = false
+            regularFileSize = nil
             return
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileIOError.input(path) }
         var info = stat()
-        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+        let known = fstat(fd, &info) == 0
+        if known, (info.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
             throw FileIOError(kind: .input, description: "cannot read \(path): it is a directory")
         }
         descriptor = fd
         ownsDescriptor = true
+        regularFileSize = known && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }
 
     deinit {
@@ -61,10 +66,9 @@ struct MessageReader: ~Copyable {
         // A small file gets a small buffer, not zeroed: allocating and clearing 1 MiB twice per message was the
         // largest cost after the signature itself in a batch of small messages.
         var size = Self.chunkSize
-        var info = stat()
-        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+        if let regularFileSize {
             // One byte more than the file, so the second read sees the end of the file.
-            size = max(4096, min(Self.chunkSize, Int(info.st_size) + 1))
+            size = max(4096, min(Self.chunkSize, regularFileSize + 1))
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
@@ -183,13 +187,17 @@ struct MessageWriter: ~Copyable {
         var directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
             .joined(separator: "/")
         if directory.isEmpty { directory = path.hasPrefix("/") ? "/" : "." }
-        guard access("/proc/self/fd", X_OK) == 0 else { return nil }
+        guard procFileDescriptorsUsable else { return nil }
         let fd = open(directory, tmpfile | O_WRONLY | O_CLOEXEC, mode_t(0o600))
         return fd >= 0 ? fd : nil
         #else
         return nil
         #endif
     }
+
+    /// Whether `/proc/self/fd` can be searched, so an unnamed file can be linked in through it; asked once per
+    /// process, not once per file of a batch.
+    private static let procFileDescriptorsUsable = access("/proc/self/fd", X_OK) == 0
 
     /// Writes all bytes.
     func write(_ bytes: UnsafeRawBufferPointer) throws {

@@ -46,6 +46,32 @@ import Testing
         #expect(verified.stdout.contains("Authentication-Results: "))
     }
 
+    /// A file of at most 1 MiB is read once and its bytes signed and copied; one byte more and it streams in two
+    /// passes. On both sides of that line the output is the new field followed by the input, byte for byte, and
+    /// verifies.
+    @Test(arguments: [(1 << 20) - 1, 1 << 20, (1 << 20) + 1, (2 << 20) + 7])
+    func filesEitherSideOfTheWholeReadLimitAreCopiedExactly(size: Int) throws {
+        var message = Array("From: Joe <joe@example.com>\r\nTo: a@example.net\r\nSubject: size \(size)\r\n\r\n".utf8)
+        let line = Array("The quick brown fox jumps over the lazy dog, again and again.  \r\n".utf8)
+        while message.count + line.count <= size { message += line }
+        message += [UInt8](repeating: UInt8(ascii: "x"), count: size - message.count)
+        #expect(message.count == size)
+        let input = directory.appendingPathComponent("size-\(size).eml")
+        try Data(message).write(to: input)
+        let output = directory.appendingPathComponent("size-\(size).signed.eml").path
+        let signed = try CLI.run(["sign", "--domain", "example.com", "--selector", "mail", "--key", key,
+                                  "--now", "1700000000", "--output", output, input.path])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: output)))
+        #expect(bytes.starts(with: Array("DKIM-Signature: ".utf8)))
+        #expect(bytes.count > message.count)
+        #expect(Array(bytes.suffix(message.count)) == message)
+        let added = String(decoding: bytes.prefix(bytes.count - message.count), as: UTF8.self)
+        #expect(added.components(separatedBy: "DKIM-Signature:").count == 2, "exactly one field was added")
+        let verified = try CLI.run(["verify", "--txt-records", records, "--now", "1700000000", output])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
     @Test func standardInputToStandardOutput() throws {
         let signed = try CLI.run(["sign", "--domain", "example.com", "--selector", "mail", "--key", key, "-"],
                                  stdin: Self.lfMessage)
