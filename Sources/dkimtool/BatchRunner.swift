@@ -81,6 +81,12 @@ struct BatchRunner: Sendable {
     ///   - deliver: receives each result, in job order, one at a time.
     func run<Job: Sendable, Output: Sendable>(next: () -> Job?, work: @escaping @Sendable (Job) async -> Output,
                                               deliver: (Output) -> Void) async {
+        if width == 1 {
+            // One job at a time: run each here, in order. A child task per job would hand every result back to
+            // this task on another thread (a context switch per job on one core).
+            while let job = next() { deliver(await work(job)) }
+            return
+        }
         await withTaskGroup(of: (Int, Output).self) { group in
             var started = 0
             var running = 0
