@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DKIMCore
 
@@ -20,6 +21,40 @@ import Testing
     func publicHalfMatchesOpenSSL(privateName: String, spkiName: String) throws {
         let key = try DKIMPrivateKey(pemRepresentation: CryptoVectors.text(privateName))
         #expect(key.publicKey.derRepresentation == (try CryptoVectors.bytes(spkiName)))
+    }
+
+    /// The public half is written from the key's numbers, not by OpenSSL's encoder: for keys the openssl CLI makes
+    /// here, of sizes whose DER lengths take one or two bytes and whose modulus does or does not start with a set
+    /// bit, and exponents of one to five bytes (one with its top bit set, so its INTEGER needs a leading zero), it
+    /// must equal `openssl pkey -pubout -outform DER`, and the public key must verify the private key's signature.
+    @Test(arguments: [(1024, "3"), (1031, "65537"), (2048, "2147483649"), (3072, "4294967297"), (4096, "65537")])
+    func publicHalfOfGeneratedKeysMatchesOpenSSL(bits: Int, exponent: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spki-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keyPath = directory.appendingPathComponent("key.pem").path
+        let spkiPath = directory.appendingPathComponent("key.spki.der").path
+        try Self.openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:\(bits)",
+                          "-pkeyopt", "rsa_keygen_pubexp:\(exponent)", "-out", keyPath])
+        try Self.openssl(["pkey", "-in", keyPath, "-pubout", "-outform", "DER", "-out", spkiPath])
+        let key = try DKIMPrivateKey(pemRepresentation: String(contentsOfFile: keyPath, encoding: .utf8))
+        let expected = try Array(Data(contentsOf: URL(fileURLWithPath: spkiPath)))
+        #expect(key.bits == bits)
+        #expect(key.publicKey.derRepresentation == expected)
+        #expect(key.publicKey.keyRecordData == expected)
+        #expect(try DKIMPublicKey(derRepresentation: expected) == key.publicKey)
+        let digest = SHA256.hash(Array("public half \(bits)".utf8))
+        #expect(key.publicKey.isValidSignature(try key.signature(forDigest: digest), forDigest: digest))
+    }
+
+    private static func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
     }
 
     @Test(arguments: [

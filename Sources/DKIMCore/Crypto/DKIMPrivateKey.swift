@@ -85,7 +85,7 @@ public struct DKIMPrivateKey: Sendable, CustomStringConvertible, CustomDebugStri
         self.backing = backing
         self.type = type
         self.bits = bits
-        self.publicKey = try DKIMPublicKey(subjectPublicKeyInfoOf: backing, type: type, bits: bits)
+        self.publicKey = try DKIMPublicKey(publicHalfOf: backing, type: type, bits: bits)
         self.pemRepresentation = try backing.pkcs8PEM()
     }
 

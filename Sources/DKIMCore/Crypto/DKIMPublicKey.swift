@@ -76,13 +76,18 @@ public struct DKIMPublicKey: Sendable, Hashable {
         case .ed25519:
             bits = DKIMKeySize.ed25519Bits
         }
-        try self.init(subjectPublicKeyInfoOf: backing, type: type, bits: bits)
+        // A decoded public key is used as OpenSSL decoded it, and its SPKI is OpenSSL's encoding of that key (a
+        // bare PKCS#1 RSAPublicKey becomes an SPKI).
+        try self.init(backing: backing, subjectPublicKeyInfo: backing.subjectPublicKeyInfo(), type: type, bits: bits)
     }
 
-    /// Builds the public key of `source` (which may be a private key) as a separate, public-only OpenSSL key.
-    init(subjectPublicKeyInfoOf source: EVPKey, type: DKIMKeyType, bits: Int) throws {
-        let spki = try source.subjectPublicKeyInfo()
-        let backing = try EVPKey.publicKey(der: spki)
+    /// The public half of a private key, as a separate, public-only OpenSSL key built from the key's numbers.
+    init(publicHalfOf privateKey: EVPKey, type: DKIMKeyType, bits: Int) throws {
+        let (backing, spki) = try privateKey.publicHalf(type: type)
+        try self.init(backing: backing, subjectPublicKeyInfo: spki, type: type, bits: bits)
+    }
+
+    private init(backing: EVPKey, subjectPublicKeyInfo spki: [UInt8], type: DKIMKeyType, bits: Int) throws {
         self.backing = backing
         self.type = type
         self.bits = bits

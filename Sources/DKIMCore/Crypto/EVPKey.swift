@@ -222,21 +222,94 @@ final class EVPKey: @unchecked Sendable {
         Int(EVP_PKEY_get_bits(pointer))
     }
 
-    /// The SubjectPublicKeyInfo DER of the key's public half.
+    /// The SubjectPublicKeyInfo DER of a public key, in OpenSSL's encoding (for a key OpenSSL decoded).
     func subjectPublicKeyInfo() throws -> [UInt8] {
-        let length = i2d_PUBKEY(pointer, nil)
-        guard length > 0 else {
+        var encoded: UnsafeMutablePointer<UInt8>?
+        let length = i2d_PUBKEY(pointer, &encoded)
+        guard length > 0, let encoded else {
             throw OpenSSLError.make(.cryptoFailure, "The public key could not be encoded as SubjectPublicKeyInfo")
         }
-        var output = [UInt8](repeating: 0, count: Int(length))
-        let written = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_PUBKEY(pointer, &cursor)
+        defer { CRYPTO_free(encoded, nil, 0) }
+        return Array(UnsafeBufferPointer(start: encoded, count: Int(length)))
+    }
+
+    /// The public half of a private key as a key of its own, with its SubjectPublicKeyInfo DER, built from the
+    /// key's numbers (the RSA modulus and exponent, the 32 Ed25519 bytes) rather than through OpenSSL's encoder and
+    /// decoder (``SubjectPublicKeyInfo`` says why). For a private key, whose halves were checked against each other
+    /// when it was imported (`checkedPair()`) or belong together because it was generated; a decoded public key
+    /// keeps OpenSSL's own key and encoding (``subjectPublicKeyInfo()``).
+    func publicHalf(type: DKIMKeyType) throws -> (key: EVPKey, subjectPublicKeyInfo: [UInt8]) {
+        switch type {
+        case .ed25519:
+            let raw = try rawPublicKey()
+            return (try Self.ed25519PublicKey(raw: raw), SubjectPublicKeyInfo.ed25519(raw))
+        case .rsa:
+            var modulus: OpaquePointer?
+            var exponent: OpaquePointer?
+            defer {
+                BN_free(modulus)
+                BN_free(exponent)
+            }
+            guard EVP_PKEY_get_bn_param(pointer, OSSL_PKEY_PARAM_RSA_N, &modulus) == 1,
+                  EVP_PKEY_get_bn_param(pointer, OSSL_PKEY_PARAM_RSA_E, &exponent) == 1,
+                  let modulus, let exponent
+            else {
+                throw OpenSSLError.make(.cryptoFailure, "The RSA modulus and exponent could not be read")
+            }
+            let key = try Self.rsaPublicKey(modulus: modulus, exponent: exponent)
+            let spki = SubjectPublicKeyInfo.rsa(modulus: try Self.bytes(of: modulus),
+                                                exponent: try Self.bytes(of: exponent))
+            return (key, spki)
         }
-        guard written == length else {
-            throw OpenSSLError.make(.cryptoFailure, "The public key could not be encoded as SubjectPublicKeyInfo")
+    }
+
+    /// `OSSL_PKEY_PARAM_RSA_N` and `OSSL_PKEY_PARAM_RSA_E`, as strings that live as long as the program.
+    private static let modulusName: StaticString = "n"
+    private static let exponentName: StaticString = "e"
+
+    private static func cString(_ string: StaticString) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(string.utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+
+    /// An RSA public key from its modulus and exponent (OpenSSL `BIGNUM`s).
+    private static func rsaPublicKey(modulus: OpaquePointer, exponent: OpaquePointer) throws -> EVPKey {
+        guard let builder = OSSL_PARAM_BLD_new() else {
+            throw OpenSSLError.make(.cryptoFailure, "The RSA public key could not be built")
         }
-        return output
+        defer { OSSL_PARAM_BLD_free(builder) }
+        // The builder keeps the names' pointers until `to_param`: static strings, not Swift temporaries.
+        guard OSSL_PARAM_BLD_push_BN(builder, Self.cString(Self.modulusName), modulus) == 1,
+              OSSL_PARAM_BLD_push_BN(builder, Self.cString(Self.exponentName), exponent) == 1,
+              let parameters = OSSL_PARAM_BLD_to_param(builder)
+        else {
+            throw OpenSSLError.make(.cryptoFailure, "The RSA public key could not be built")
+        }
+        defer { OSSL_PARAM_free(parameters) }
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else {
+            throw OpenSSLError.make(.cryptoFailure, "The RSA public key could not be built")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        // EVP_PKEY_PUBLIC_KEY, a macro Swift does not import: the public key and the key's parameters.
+        let selection = Int32(OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS
+            | OSSL_KEYMGMT_SELECT_OTHER_PARAMETERS)
+        var key: OpaquePointer?
+        guard EVP_PKEY_fromdata_init(context) == 1, EVP_PKEY_fromdata(context, &key, selection, parameters) == 1,
+              let key
+        else {
+            throw OpenSSLError.make(.cryptoFailure, "The RSA public key could not be built")
+        }
+        return EVPKey(taking: key)
+    }
+
+    /// A non-negative `BIGNUM` as big-endian bytes without leading zeros (none for zero).
+    private static func bytes(of number: OpaquePointer) throws -> [UInt8] {
+        let count = (Int(BN_num_bits(number)) + 7) / 8
+        var bytes = [UInt8](repeating: 0, count: count)
+        let written = bytes.withUnsafeMutableBufferPointer { BN_bn2bin(number, $0.baseAddress) }
+        guard written == count else {
+            throw OpenSSLError.make(.cryptoFailure, "An RSA number could not be read")
+        }
+        return bytes
     }
 
     /// The 32 raw bytes of an Ed25519 public key.
