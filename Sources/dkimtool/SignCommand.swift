@@ -209,7 +209,7 @@ enum MessageSigning {
         var stream = signer.makeStream()
         var normalizer = LineEndings.Normalizer()
         var style: LineEndings.Style?
-        func sign(_ chunk: UnsafeRawBufferPointer) throws {
+        func feed(_ chunk: UnsafeRawBufferPointer) throws {
             if style == nil || style == LineEndings.Style.none { style = LineEndings.detect(chunk) }
             var normalized: [UInt8] = []
             normalized.reserveCapacity(chunk.count + chunk.count / 16)
@@ -220,10 +220,10 @@ enum MessageSigning {
         var whole: [UInt8]?
         if let size = reader.regularFileSize, size <= wholeReadLimit {
             let bytes = try reader.readAll()
-            try bytes.withUnsafeBytes { try sign($0) }
+            try bytes.withUnsafeBytes { try feed($0) }
             whole = bytes
         } else {
-            try reader.forEachChunk { try sign($0) }
+            try reader.forEachChunk { try feed($0) }
         }
         let field = convert(try stream.finish(), to: style ?? .crlf)
 

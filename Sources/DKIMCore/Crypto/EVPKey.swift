@@ -250,8 +250,8 @@ final class EVPKey: @unchecked Sendable {
                 BN_free(modulus)
                 BN_free(exponent)
             }
-            guard EVP_PKEY_get_bn_param(pointer, OSSL_PKEY_PARAM_RSA_N, &modulus) == 1,
-                  EVP_PKEY_get_bn_param(pointer, OSSL_PKEY_PARAM_RSA_E, &exponent) == 1,
+            guard EVP_PKEY_get_bn_param(pointer, Self.cString(Self.modulusName), &modulus) == 1,
+                  EVP_PKEY_get_bn_param(pointer, Self.cString(Self.exponentName), &exponent) == 1,
                   let modulus, let exponent
             else {
                 throw OpenSSLError.make(.cryptoFailure, "The RSA modulus and exponent could not be read")
