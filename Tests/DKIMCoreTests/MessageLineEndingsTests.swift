@@ -41,4 +41,88 @@ import Testing
     func detectsStyles(_ text: String, _ style: LineEndings.Style) {
         #expect(LineEndings.detect(Array(text.utf8)) == style)
     }
+
+    /// RFC 6376 §5.3 as a literal model: every CRLF, bare CR and bare LF becomes one CRLF.
+    static func modelCRLF(_ bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == 13 || byte == 10 {
+                if byte == 13, index < bytes.count, bytes[index] == 10 { index += 1 }
+                output += [13, 10]
+            } else {
+                output.append(byte)
+            }
+        }
+        return output
+    }
+
+    /// The style by the definitions: a CR followed by an LF is a CRLF; any other CR or LF is bare.
+    static func modelStyle(_ bytes: [UInt8]) -> LineEndings.Style {
+        var crlf = false, bareLF = false, bareCR = false
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 13, index + 1 < bytes.count, bytes[index + 1] == 10 {
+                crlf = true
+                index += 2
+                continue
+            }
+            if bytes[index] == 13 { bareCR = true }
+            if bytes[index] == 10 { bareLF = true }
+            index += 1
+        }
+        switch (crlf, bareLF, bareCR) {
+        case (false, false, false): return .none
+        case (true, false, false): return .crlf
+        case (false, true, false): return .lf
+        case (false, false, true): return .cr
+        default: return .mixed
+        }
+    }
+
+    /// Random texts over {a, CR, LF} cut into random chunks (empty ones included): the streaming normalizer, the
+    /// one-shot form and both forms of detection (contiguous memory and a plain collection) agree with the models.
+    @Test func randomTextsInRandomChunksMatchTheModels() {
+        var random = SplitMix64(seed: 0x6C696E65)
+        let alphabet: [UInt8] = [0x61, 13, 10]
+        for _ in 0..<4_000 {
+            let length = Int.random(in: 0...24, using: &random)
+            let text = (0..<length).map { _ in alphabet.randomElement(using: &random)! }
+            let expected = Self.modelCRLF(text)
+            #expect(LineEndings.normalizeToCRLF(text) == expected, "\(text)")
+            var normalizer = LineEndings.Normalizer()
+            var streamed: [UInt8] = []
+            var start = 0
+            while start < text.count {
+                let end = min(text.count, start + Int.random(in: 0...5, using: &random))
+                text[start..<end].withUnsafeBytes { normalizer.normalize($0, into: &streamed) }
+                start = end
+            }
+            #expect(streamed == expected, "\(text)")
+            let style = Self.modelStyle(text)
+            #expect(LineEndings.detect(text) == style, "\(text)")
+            #expect(LineEndings.detect(text.lazy.map { $0 }) == style, "\(text)")
+            #expect(LineEndings.detect(expected) == (expected.contains(10) ? .crlf : .none), "\(text)")
+        }
+    }
+
+    /// A chunk that is already CRLF reaches the sink in one write (no per-line copies).
+    @Test func crlfChunkIsOneWrite() {
+        struct CountingSink: ByteSink {
+            var writes = 0
+            var bytes: [UInt8] = []
+            mutating func write(_ chunk: UnsafeRawBufferPointer) {
+                writes += 1
+                bytes += chunk
+            }
+        }
+        let text = Array("A: 1\r\nB: 2\r\n\r\nbody line\r\nmore\r\n".utf8)
+        var sink = CountingSink()
+        var normalizer = LineEndings.Normalizer()
+        text.withUnsafeBytes { normalizer.normalize($0, into: &sink) }
+        #expect(sink.writes == 1)
+        #expect(sink.bytes == text)
+    }
 }

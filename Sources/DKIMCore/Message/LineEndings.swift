@@ -34,6 +34,11 @@ public enum LineEndings {
     /// - Parameter bytes: the bytes to inspect.
     /// - Returns: the single style used, ``Style/mixed`` when several are, ``Style/none`` when there is no line end.
     public static func detect(_ bytes: some Collection<UInt8>) -> Style {
+        // Arrays and buffers take the counting loop over their memory; a caller in another module reaches this
+        // function unspecialized, where iterating byte by byte goes through the protocol for every byte.
+        if let style = bytes.withContiguousStorageIfAvailable({ detect(contiguous: UnsafeRawBufferPointer($0)) }) {
+            return style
+        }
         var sawCRLF = false
         var sawLF = false
         var sawCR = false
@@ -47,12 +52,42 @@ public enum LineEndings {
             previousWasCR = byte == ASCII.cr
         }
         if previousWasCR { sawCR = true }
-        switch (sawCRLF, sawLF, sawCR) {
-        case (false, false, false): return .none
-        case (true, false, false): return .crlf
-        case (false, true, false): return .lf
-        case (false, false, true): return .cr
-        default: return .mixed
+        return style(crlf: sawCRLF, bareLF: sawLF, bareCR: sawCR)
+    }
+
+    /// ``detect(_:)`` over contiguous bytes, from one line break to the next (found by the header parser's search,
+    /// SSE2 on x86-64), so the bytes between line breaks are not looked at one by one.
+    static func detect(contiguous bytes: UnsafeRawBufferPointer) -> Style {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .none }
+        let pointer = base.assumingMemoryBound(to: UInt8.self)
+        let count = bytes.count
+        var sawCRLF = false
+        var sawLF = false
+        var sawCR = false
+        var index = HeaderSectionParser.firstLineBreak(in: pointer, from: 0, end: count)
+        while index < count {
+            if pointer[index] == ASCII.lf {
+                sawLF = true
+                index += 1
+            } else if index + 1 < count && pointer[index + 1] == ASCII.lf {
+                sawCRLF = true
+                index += 2
+            } else {
+                sawCR = true
+                index += 1
+            }
+            index = HeaderSectionParser.firstLineBreak(in: pointer, from: index, end: count)
+        }
+        return style(crlf: sawCRLF, bareLF: sawLF, bareCR: sawCR)
+    }
+
+    private static func style(crlf: Bool, bareLF: Bool, bareCR: Bool) -> Style {
+        switch (crlf, bareLF, bareCR) {
+        case (false, false, false): .none
+        case (true, false, false): .crlf
+        case (false, true, false): .lf
+        case (false, false, true): .cr
+        default: .mixed
         }
     }
 
@@ -67,34 +102,45 @@ public enum LineEndings {
         public init() {}
 
         /// Converts one chunk, writing the result into `sink`.
+        ///
+        /// CRLF pairs stay inside the runs of bytes passed through, so a chunk that is already CRLF reaches `sink`
+        /// in one write; only a bare LF (a CR is written before it) or a bare CR (an LF is written after it)
+        /// splits a run.
         /// - Parameters:
         ///   - chunk: the next input bytes.
         ///   - sink: where the CRLF text goes.
         public mutating func normalize<Sink: ByteSink>(_ chunk: UnsafeRawBufferPointer, into sink: inout Sink) {
-            var runStart = 0
-            var index = 0
+            guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+            let bytes = base.assumingMemoryBound(to: UInt8.self)
             let count = chunk.count
-            while index < count {
-                let byte = chunk[index]
-                if byte != ASCII.cr && byte != ASCII.lf {
-                    previousWasCR = false
+            var index = 0
+            // An LF continuing the CR that ended the previous chunk: that CR was already written as CRLF.
+            if previousWasCR && bytes[0] == ASCII.lf { index = 1 }
+            var runStart = index
+            func flushRun(through end: Int) {
+                if runStart < end { sink.write(UnsafeRawBufferPointer(start: base + runStart, count: end - runStart)) }
+            }
+            while true {
+                index = HeaderSectionParser.firstLineBreak(in: bytes, from: index, end: count)
+                guard index < count else { break }
+                if bytes[index] == ASCII.cr, index + 1 < count, bytes[index + 1] == ASCII.lf {
+                    index += 2   // a CRLF pair stays in the run
+                } else if bytes[index] == ASCII.cr {
+                    // A bare CR, or a CR ending the chunk: written as CRLF now, never held back.
                     index += 1
-                    continue
+                    flushRun(through: index)
+                    withUnsafeBytes(of: ASCII.lf) { sink.write($0) }
+                    runStart = index
+                } else {
+                    // A bare LF: a CR goes before it, and the LF starts the next run.
+                    flushRun(through: index)
+                    withUnsafeBytes(of: ASCII.cr) { sink.write($0) }
+                    runStart = index
+                    index += 1
                 }
-                if runStart < index {
-                    sink.write(UnsafeRawBufferPointer(rebasing: chunk[runStart..<index]))
-                }
-                if byte == ASCII.cr || !previousWasCR {
-                    ASCII.crlf.withUnsafeBytes { sink.write($0) }
-                }
-                // An LF right after a CR was already written as part of that CR's CRLF.
-                previousWasCR = byte == ASCII.cr
-                index += 1
-                runStart = index
             }
-            if runStart < count {
-                sink.write(UnsafeRawBufferPointer(rebasing: chunk[runStart..<count]))
-            }
+            flushRun(through: count)
+            previousWasCR = bytes[count - 1] == ASCII.cr
         }
 
         /// Converts one chunk and returns the result.
