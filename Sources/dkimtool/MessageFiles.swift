@@ -72,6 +72,7 @@ struct MessageReader: ~Copyable {
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
+        var total = 0
         while true {
             let count = Glibc.read(descriptor, buffer.baseAddress, size)
             if count < 0 {
@@ -79,7 +80,11 @@ struct MessageReader: ~Copyable {
                 throw FileIOError.input(path)
             }
             if count == 0 { return }
+            total += count
             try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            // A short read that brings the total to the file's size is the end of the file: asking again would
+            // only return 0. Any other short read (a file whose size is not its length, as in /proc) reads on.
+            if count < size, total == regularFileSize { return }
         }
     }
 
@@ -141,9 +146,8 @@ struct MessageWriter: ~Copyable {
     /// Opens the file the output is written to before commit: unnamed (`temporaryPath` nil) or a `mkstemp` file.
     private static func openTarget(beside path: String, overwrite: Bool,
                                    mode: mode_t) throws -> (descriptor: Int32, temporaryPath: String?) {
-        if !overwrite, access(path, F_OK) == 0 {
-            throw FileIOError(kind: .output, description: "\(path) already exists; use --force to replace it")
-        }
+        // Without --force an existing destination is refused by commit: linkat(2) and link(2) fail with EEXIST
+        // rather than replace it, which also covers a file that appears while the message is being written.
         var temporaryPath: String?
         var fd: Int32
         if !overwrite, let unnamed = openUnnamed(beside: path) {
@@ -215,6 +219,25 @@ struct MessageWriter: ~Copyable {
 
     func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes `first`, then `second`: one writev(2) where the system takes both at once.
+    func write(_ first: [UInt8], _ second: [UInt8]) throws {
+        let written = first.withUnsafeBytes { head in
+            second.withUnsafeBytes { tail in
+                var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
+                               iovec(iov_base: UnsafeMutableRawPointer(mutating: tail.baseAddress), iov_len: tail.count)]
+                return writev(descriptor, &vectors, 2)
+            }
+        }
+        // A short or interrupted write finishes with plain writes from where it stopped.
+        let done = max(written, 0)
+        if done < first.count {
+            try first.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[done...])) }
+            try write(second)
+        } else {
+            try second.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[(done - first.count)...])) }
+        }
     }
 
     /// Makes the output visible at its path (atomic rename), after flushing it to disk.

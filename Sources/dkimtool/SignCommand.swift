@@ -229,10 +229,10 @@ enum MessageSigning {
 
         // The output is the field in the input's own line-ending style, then the input's bytes unchanged.
         var destination = try MessageWriter(path: output, overwrite: overwrite)
-        try destination.write(field)
         if let whole {
-            try destination.write(whole)
+            try destination.write(field, whole)
         } else {
+            try destination.write(field)
             let copy = try MessageReader(path: source)
             try copy.forEachChunk { try destination.write($0) }
         }
