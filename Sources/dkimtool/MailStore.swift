@@ -46,7 +46,7 @@ enum MailStore {
             }
             var info = stat()
             guard stat(argument, &info) == 0 else {
-                inputs.append(.unreadable(argument, "cannot read \(argument): \(String(cString: strerror(errno)))"))
+                inputs.append(.unreadable(argument, "cannot read \(argument): \(FileIOError.reason(argument, errno))"))
                 continue
             }
             if (info.st_mode & S_IFMT) == S_IFDIR {
@@ -81,7 +81,7 @@ enum MailStore {
             if name.hasPrefix(".") { continue }
             var info = stat()
             guard lstat(path, &info) == 0 else {
-                inputs.append(.unreadable(path, "cannot read \(path): \(String(cString: strerror(errno)))"))
+                inputs.append(.unreadable(path, "cannot read \(path): \(FileIOError.reason(path, errno))"))
                 continue
             }
             switch info.st_mode & S_IFMT {

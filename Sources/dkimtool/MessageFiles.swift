@@ -18,11 +18,21 @@ struct FileIOError: Error, CustomStringConvertible {
     let description: String
 
     static func input(_ path: String, _ code: Int32 = errno) -> FileIOError {
-        FileIOError(kind: .input, description: "cannot read \(path): \(String(cString: strerror(code)))")
+        FileIOError(kind: .input, description: "cannot read \(path): \(reason(path, code))")
     }
 
     static func output(_ path: String, _ code: Int32 = errno) -> FileIOError {
-        FileIOError(kind: .output, description: "cannot write \(path): \(String(cString: strerror(code)))")
+        FileIOError(kind: .output, description: "cannot write \(path): \(reason(path, code))")
+    }
+
+    /// What strerror(3) says of `code`; for a missing path with U+FFFD in it, also the likely cause. A name on
+    /// disk that is not valid UTF-8 reaches dkimtool (from the command line or a directory listing) as a Swift
+    /// string, with U+FFFD in place of the invalid bytes, and that repaired name does not exist.
+    static func reason(_ path: String, _ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        guard code == ENOENT, path.unicodeScalars.contains("\u{FFFD}") else { return text }
+        return text + " (the name on disk is probably not valid UTF-8, shown here with U+FFFD; dkimtool opens only "
+            + "names that are valid UTF-8: rename the file)"
     }
 }
 

@@ -111,6 +111,39 @@ import Testing
         #expect(throws: FileIOError.self) { try MailStore.sortedEntries(in: directory + "/missing") }
     }
 
+    /// A file name that is not valid UTF-8 (here Latin-1 "m\u{E9}.eml") reaches dkimtool with U+FFFD in place of the
+    /// byte, and that name does not exist: `verify` and `sign` say why for that file and still handle the others.
+    @Test func namesThatAreNotUTF8AreExplained() throws {
+        let directory = try CLI.temporaryDirectory()
+        let input = directory.appendingPathComponent("in")
+        let output = directory.appendingPathComponent("out")
+        for folder in [input, output] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        let message = Array("From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n".utf8)
+        try Data(message).write(to: input.appendingPathComponent("good.eml"))
+        let rawName = Array(input.path.utf8) + Array("/m".utf8) + [0xE9] + Array(".eml".utf8)
+        let descriptor = (rawName.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer {
+            open($0.baseAddress!, O_CREAT | O_WRONLY | O_EXCL, 0o644)
+        }
+        try #require(descriptor >= 0)
+        #expect(write(descriptor, message, message.count) == message.count)
+        close(descriptor)
+
+        let verify = try CLI.run(["verify", "--format", "json", "--no-summary", input.path])
+        #expect(verify.status == 66, "\(verify.stderr)")
+        #expect(verify.stderr.contains("m\u{FFFD}.eml"))
+        #expect(verify.stderr.contains("not valid UTF-8"))
+        #expect(verify.stdout.contains("good.eml"))
+
+        let key = CLI.vectorKey("rsa2048-pkcs8.pem")
+        let sign = try CLI.run(["sign", "--domain", "example.com", "--selector", "mail", "--key", key,
+                                "--output-dir", output.path, input.path])
+        #expect(sign.status == 66, "\(sign.stderr)")
+        #expect(sign.stderr.contains("not valid UTF-8"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["good.eml"])
+    }
+
     @Test func walksDirectoriesInOrderAndMaildirFoldersOnly() throws {
         let root = try CLI.temporaryDirectory()
         let files = ["plain/b.eml", "plain/a.eml", "plain/.hidden", "plain/sub/c.eml",
