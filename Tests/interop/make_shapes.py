@@ -432,6 +432,7 @@ def edge_shapes():
 
     See docs/interop.md: dkimpy and OpenDKIM refuse a field with white space before the colon, and dkimpy
     canonicalizes a white-space-only last line without CRLF differently under relaxed body canonicalization.
+    lone-cr-in-body is not valid RFC 5322 (CR only in CRLF), so only some cases use it.
     """
     out = []
 
@@ -453,6 +454,15 @@ def edge_shapes():
 
     # A body of white space only, without a final CRLF: relaxed makes it empty.
     add("body-wsp-only-no-crlf", crlf(std_header("body-wsp-only-no-crlf") + [b""]) + b" \t ")
+
+    # CRs that no LF follows, inside body lines of a CRLF message: data of their lines (RFC 6376 §3.4.3, §3.4.4
+    # canonicalize CRLF-delimited lines), not line ends to convert.
+    add("lone-cr-in-body", crlf(std_header("lone-cr-in-body") + [
+        b"",
+        b"line one\rstill line one",
+        b"a CR before the line end\r",
+        b"end",
+    ]))
 
     return out
 

@@ -4,6 +4,12 @@
 /// bare LF (or, rarely, bare CR); RFC 6376 §5.3 has the signer convert such local line endings to CRLF before
 /// signing, and a verifier reading a file must do the same. This conversion is explicit: nothing else in DKIMCore
 /// applies it.
+///
+/// Which bytes are line ends is decided by the first one in the text. When it is a bare CR (a classic Mac OS
+/// file), every bare CR and every bare LF becomes CRLF. Otherwise (LF or CRLF first, as in every Unix or wire-form
+/// file) only a bare LF is a line end; a CR that no LF follows is an ordinary byte of its line, as RFC 6376
+/// §3.4.3 and §3.4.4 read it in the CRLF-delimited lines of a message, so a message sent with one verifies from
+/// its saved copy, and a signature covers the bytes that are sent.
 public enum LineEndings {
     /// The line-ending style of some bytes.
     public enum Style: String, Sendable, Hashable {
@@ -19,7 +25,7 @@ public enum LineEndings {
         case none
     }
 
-    /// Converts every bare LF and every bare CR to CRLF, leaving existing CRLF pairs untouched.
+    /// Converts the text's local line ends to CRLF (see ``LineEndings``), leaving existing CRLF pairs untouched.
     /// - Parameter bytes: the input, in any line-ending style.
     /// - Returns: the same text with CRLF line endings.
     public static func normalizeToCRLF(_ bytes: [UInt8]) -> [UInt8] {
@@ -91,11 +97,23 @@ public enum LineEndings {
         }
     }
 
-    /// Streaming conversion to CRLF: a CR ending one chunk and an LF starting the next make one CRLF.
+    /// Streaming conversion to CRLF: a CR ending one chunk and an LF starting the next make one CRLF, and the output
+    /// is the same wherever the chunks are cut.
     ///
-    /// The normalizer never holds bytes back: a CR is written as CRLF at once, and an LF directly after a CR is
-    /// then dropped, so there is nothing to flush at the end of the input.
+    /// The normalizer never holds bytes back, so there is nothing to flush at the end of the input: a CR is written
+    /// at once, and its LF (when the text turns out to use bare CR line ends) as soon as the next byte shows it.
     public struct Normalizer: Sendable {
+        /// What the first line end of the text said.
+        private enum Mode: Sendable {
+            /// No line end yet, or only a CR at the very end of the input so far.
+            case undecided
+            /// LF or CRLF line ends: a bare LF becomes CRLF, a CR that no LF follows is data.
+            case lineFeed
+            /// Bare CR line ends: every bare CR and every bare LF becomes CRLF.
+            case carriageReturn
+        }
+
+        private var mode = Mode.undecided
         private var previousWasCR = false
 
         /// Creates a normalizer at the start of the input.
@@ -104,8 +122,7 @@ public enum LineEndings {
         /// Converts one chunk, writing the result into `sink`.
         ///
         /// CRLF pairs stay inside the runs of bytes passed through, so a chunk that is already CRLF reaches `sink`
-        /// in one write; only a bare LF (a CR is written before it) or a bare CR (an LF is written after it)
-        /// splits a run.
+        /// in one write; only a line end that changes splits a run.
         /// - Parameters:
         ///   - chunk: the next input bytes.
         ///   - sink: where the CRLF text goes.
@@ -114,29 +131,53 @@ public enum LineEndings {
             let bytes = base.assumingMemoryBound(to: UInt8.self)
             let count = chunk.count
             var index = 0
-            // An LF continuing the CR that ended the previous chunk: that CR was already written as CRLF.
-            if previousWasCR && bytes[0] == ASCII.lf { index = 1 }
-            var runStart = index
+            var runStart = 0
             func flushRun(through end: Int) {
                 if runStart < end { sink.write(UnsafeRawBufferPointer(start: base + runStart, count: end - runStart)) }
+                runStart = end
+            }
+            func writeByte(_ byte: UInt8) {
+                withUnsafeBytes(of: byte) { sink.write($0) }
+            }
+            if previousWasCR {
+                // The previous chunk ended in a CR, already written.
+                switch (mode, bytes[0] == ASCII.lf) {
+                case (.carriageReturn, true):
+                    index = 1          // that CR was written as CRLF: this LF is its
+                    runStart = 1
+                case (.carriageReturn, false):
+                    break
+                case (.lineFeed, true), (.undecided, true):
+                    mode = .lineFeed   // CR and LF make a CRLF pair: the LF passes
+                    index = 1
+                case (.lineFeed, false):
+                    break              // the CR was data
+                case (.undecided, false):
+                    mode = .carriageReturn   // a bare CR was the first line end: complete it
+                    writeByte(ASCII.lf)
+                }
             }
             while true {
                 index = HeaderSectionParser.firstLineBreak(in: bytes, from: index, end: count)
                 guard index < count else { break }
-                if bytes[index] == ASCII.cr, index + 1 < count, bytes[index + 1] == ASCII.lf {
-                    index += 2   // a CRLF pair stays in the run
-                } else if bytes[index] == ASCII.cr {
+                if bytes[index] == ASCII.lf {
+                    // A bare LF (the LF of a pair is stepped over below): a CR goes before it.
+                    if mode == .undecided { mode = .lineFeed }
+                    flushRun(through: index)
+                    writeByte(ASCII.cr)
+                    index += 1
+                } else if index + 1 < count && bytes[index + 1] == ASCII.lf {
+                    if mode == .undecided { mode = .lineFeed }
+                    index += 2         // a CRLF pair stays in the run
+                } else if index + 1 < count && mode == .undecided {
+                    mode = .carriageReturn   // a bare CR is the first line end; handled on the next turn
+                } else if mode == .carriageReturn {
                     // A bare CR, or a CR ending the chunk: written as CRLF now, never held back.
                     index += 1
                     flushRun(through: index)
-                    withUnsafeBytes(of: ASCII.lf) { sink.write($0) }
-                    runStart = index
+                    writeByte(ASCII.lf)
                 } else {
-                    // A bare LF: a CR goes before it, and the LF starts the next run.
-                    flushRun(through: index)
-                    withUnsafeBytes(of: ASCII.cr) { sink.write($0) }
-                    runStart = index
-                    index += 1
+                    index += 1         // a CR that is data, or one ending the chunk before any line end
                 }
             }
             flushRun(through: count)
