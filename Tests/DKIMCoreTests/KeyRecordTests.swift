@@ -141,6 +141,10 @@ import Testing
         ("v=DKIM1; k=ed25519; p=\(ed25519Raw.prefix(20)) \(ed25519Raw.dropFirst(20))", .whitespaceInKey),
         ("\"v=DKIM1; k=ed25519; p=\(ed25519Raw)\"", .quotesInValue),
         ("v=DKIM1; k=rsa; p=\(rsa2048)", .unsplitLongString),
+        ("v=DKIM1;; k=ed25519; p=\(ed25519Raw)", .emptyTag),
+        ("v=DKIM1; k=ed25519; ; p=\(ed25519Raw)", .emptyTag),
+        ("; v=DKIM1; k=ed25519; p=\(ed25519Raw)", .emptyTag),
+        ("v=DKIM1; k=ed25519; p=\(ed25519Raw);;", .emptyTag),
     ])
     func lintFindsTheProblem(value: String, code: KeyRecordWarning.Code) {
         let warnings = DKIMKeyRecord.lint(value: Array(value.utf8))
@@ -154,6 +158,12 @@ import Testing
         #expect(DKIMKeyRecord.lint(value: strings.flatMap { $0 }, strings: strings).isEmpty)
         let ed = "v=DKIM1; k=ed25519; p=\(Self.ed25519Raw)"
         #expect(DKIMKeyRecord.lint(value: Array(ed.utf8)).isEmpty)
+        // One closing semicolon, with or without white space after it, is allowed (RFC 6376 §3.2 `[ ";" ]`).
+        #expect(DKIMKeyRecord.lint(value: Array((ed + ";").utf8)).isEmpty)
+        #expect(DKIMKeyRecord.lint(value: Array((ed + "; ").utf8)).isEmpty)
+        // The verifier still accepts a record with an empty tag, as Mail::DKIM does; the lint is the advice.
+        let doubled = try DKIMKeyRecord(parsing: "v=DKIM1;; k=ed25519; p=\(Self.ed25519Raw)")
+        #expect(doubled.keyType == .ed25519)
     }
 
     // MARK: Rendering

@@ -101,6 +101,14 @@ struct DomainAuditTests {
         #expect(testingItem.status == .warning)
         #expect(testingItem.fix?.recordValue == "v=DKIM1; k=rsa; p=" + Self.rsa2048)
 
+        // An empty tag (";;"): a warning, since most verifiers read the record anyway; dkimpy does not.
+        let doubled = await Self.audit(["mail._domainkey.example.com": [.txt(DNSTXTRecord(strings:
+            (["v=DKIM1;; k=rsa; "] + TestKeyRecords.chunks("p=" + Self.rsa2048, 250)).map { Array($0.utf8) }))]])
+        let doubledItem = try #require(doubled.items.first { $0.id == "dkim-empty-tag" })
+        #expect(doubledItem.status == .warning && !doubledItem.blocking)
+        #expect(doubledItem.message.contains("semicolon"))
+        #expect(!doubled.blocksDelivery)
+
         let other = await Self.audit(["mail._domainkey.example.com": [Self.txt("v=DKIM1; k=rsa; p=" + Self.rsa1024)]],
                                      key: try Self.testKey())
         let differs = try #require(other.items.first)

@@ -33,6 +33,9 @@ public struct KeyRecordWarning: Sendable, Hashable, CustomStringConvertible {
         public static let notForEmail = Code(rawValue: "not-for-email")
         /// `p=` is empty: the key is revoked and every signature with it fails (RFC 6376 §3.6.1).
         public static let keyRevoked = Code(rawValue: "key-revoked")
+        /// An empty tag (`;;`, or a `;` first): RFC 6376 §3.2's tag-list has none. Tolerated here and by
+        /// Mail::DKIM; dkimpy refuses the record.
+        public static let emptyTag = Code(rawValue: "empty-tag")
     }
 
     /// The stable code.
@@ -77,6 +80,14 @@ extension DKIMKeyRecord {
             ))
             break
         }
+        if hasEmptyTag(value) {
+            warnings.append(KeyRecordWarning(
+                .emptyTag,
+                "The value has an empty tag (two semicolons with nothing between them, or a semicolon first), "
+                    + "which RFC 6376 §3.2 does not allow; some verifiers, such as dkimpy, then ignore the whole "
+                    + "record. Remove the extra semicolon."
+            ))
+        }
         if let list = try? TagList(parsing: value), let key = list["p"],
             key.value.contains(where: KeyRecordToken.isFWS)
         {
@@ -90,6 +101,22 @@ extension DKIMKeyRecord {
             warnings += record.lint()
         }
         return warnings
+    }
+
+    /// Whether a `;` of `value` ends an empty tag-spec: nothing but white space since the start or the `;` before
+    /// (RFC 6376 §3.2: `tag-list = tag-spec *( ";" tag-spec ) [ ";" ]`; only the last `;` may close nothing).
+    /// Tag values cannot hold `;` (VALCHAR), so every `;` separates tags.
+    static func hasEmptyTag(_ value: [UInt8]) -> Bool {
+        var emptySinceSeparator = true
+        for byte in value {
+            if byte == ASCII.semicolon {
+                if emptySinceSeparator { return true }
+                emptySinceSeparator = true
+            } else if !KeyRecordToken.isFWS(byte) {
+                emptySinceSeparator = false
+            }
+        }
+        return false
     }
 
     /// Lints the parsed record: revoked or unusable key, weak key, testing flag, hash and service restrictions.
