@@ -235,8 +235,8 @@ struct MessageWriter: ~Copyable {
     func write(_ first: [UInt8], _ second: [UInt8]) throws {
         let written = first.withUnsafeBytes { head in
             second.withUnsafeBytes { tail in
-                var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
-                               iovec(iov_base: UnsafeMutableRawPointer(mutating: tail.baseAddress), iov_len: tail.count)]
+                var vectors = [head, tail].map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress),
+                                                       iov_len: $0.count) }
                 return writev(descriptor, &vectors, 2)
             }
         }

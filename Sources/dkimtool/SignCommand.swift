@@ -87,7 +87,8 @@ struct SignCommand: AsyncParsableCommand {
             throw ValidationError("--jobs must be between 1 and 1024.")
         }
         if let algorithm, !["rsa-sha256", "ed25519-sha256"].contains(algorithm) {
-            throw ValidationError("--algorithm must be rsa-sha256 or ed25519-sha256 (rsa-sha1 is forbidden by RFC 8301).")
+            throw ValidationError(
+                "--algorithm must be rsa-sha256 or ed25519-sha256 (rsa-sha1 is forbidden by RFC 8301).")
         }
     }
 

@@ -40,25 +40,12 @@ public enum LineEndings {
     /// - Parameter bytes: the bytes to inspect.
     /// - Returns: the single style used, ``Style/mixed`` when several are, ``Style/none`` when there is no line end.
     public static func detect(_ bytes: some Collection<UInt8>) -> Style {
-        // Arrays and buffers take the counting loop over their memory; a caller in another module reaches this
-        // function unspecialized, where iterating byte by byte goes through the protocol for every byte.
+        // Contiguous bytes are searched in place; a caller in another module reaches this function unspecialized,
+        // where iterating byte by byte would go through the protocol for every byte. Other collections are copied.
         if let style = bytes.withContiguousStorageIfAvailable({ detect(contiguous: UnsafeRawBufferPointer($0)) }) {
             return style
         }
-        var sawCRLF = false
-        var sawLF = false
-        var sawCR = false
-        var previousWasCR = false
-        for byte in bytes {
-            if byte == ASCII.lf {
-                if previousWasCR { sawCRLF = true } else { sawLF = true }
-            } else if previousWasCR {
-                sawCR = true
-            }
-            previousWasCR = byte == ASCII.cr
-        }
-        if previousWasCR { sawCR = true }
-        return style(crlf: sawCRLF, bareLF: sawLF, bareCR: sawCR)
+        return Array(bytes).withUnsafeBytes { detect(contiguous: $0) }
     }
 
     /// ``detect(_:)`` over contiguous bytes, from one line break to the next (found by the header parser's search,
