@@ -102,6 +102,14 @@ enum MessageVectors {
             try MessageParts(parsing: Array("A: 1\r\nB: 2\r\nbroken\r\n\r\n".utf8))
         }
         #expect(error?.reason.contains("line 3") == true)
+        // A bare LF is a local line end to convert; a CR that no LF follows is simply not allowed in a header.
+        let lineFeed = #expect(throws: DKIMError.self) { try MessageParts(parsing: Array("A: 1\nB: 2\r\n\r\n".utf8)) }
+        #expect(lineFeed?.reason.contains("bare LF; normalise line endings") == true)
+        let carriageReturn = #expect(throws: DKIMError.self) {
+            try MessageParts(parsing: Array("A: 1\r\nB: 2\rmore\r\n\r\n".utf8))
+        }
+        #expect(carriageReturn?.reason.contains("line 2") == true)
+        #expect(carriageReturn?.reason.contains("CR that no LF follows") == true)
     }
 
     @Test func obsoleteWhiteSpaceBeforeColon() throws {

@@ -142,9 +142,13 @@ enum HeaderSectionParser {
             } else if bytes[lineEnd] == ASCII.cr, lineEnd + 1 < end, bytes[lineEnd + 1] == ASCII.lf {
                 next = lineEnd + 2
             } else {
-                let what = bytes[lineEnd] == ASCII.cr ? "bare CR" : "bare LF"
-                return DKIMError(.malformedMessage, "line \(lineNumber) of the header contains a \(what); "
-                    + "normalise line endings to CRLF first (RFC 6376 §5.3)")
+                // A bare LF is a file's local line end, to convert first (RFC 6376 §5.3, `LineEndings`); a CR that
+                // no LF follows is no line end at all, and RFC 5322 §2.2 allows CR in a header only before LF.
+                return bytes[lineEnd] == ASCII.cr
+                    ? DKIMError(.malformedMessage, "line \(lineNumber) of the header contains a CR that no LF follows, "
+                        + "which RFC 5322 §2.2 does not allow in a header field")
+                    : DKIMError(.malformedMessage, "line \(lineNumber) of the header contains a bare LF; "
+                        + "normalise line endings to CRLF first (RFC 6376 §5.3)")
             }
             if lineEnd == lineStart {
                 if stoppingAtEmptyLine, next == lineStart + 2 {
