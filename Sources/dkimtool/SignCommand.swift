@@ -211,10 +211,11 @@ enum MessageSigning {
         var normalizer = LineEndings.Normalizer()
         var style: LineEndings.Style?
         func feed(_ chunk: UnsafeRawBufferPointer) throws {
-            if style == nil || style == LineEndings.Style.none { style = LineEndings.detect(chunk) }
             var normalized: [UInt8] = []
             normalized.reserveCapacity(chunk.count + chunk.count / 16)
             normalizer.normalize(chunk, into: &normalized)
+            // The new field takes the line ends of the first chunk that has any, as the normalizer read them.
+            if style == nil || style == LineEndings.Style.none { style = normalizer.lineEnds }
             try stream.update(normalized)
         }
         let reader = try MessageReader(path: source)

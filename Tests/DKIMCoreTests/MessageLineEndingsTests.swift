@@ -96,6 +96,20 @@ import Testing
 
     /// The style by the definitions: a CR followed by an LF is a CRLF; any other CR or LF is bare.
     static func modelStyle(_ bytes: [UInt8]) -> LineEndings.Style {
+        modelStyle(bytes, bareCRCounts: { _ in true })
+    }
+
+    /// The line ends the normalizer reports (``LineEndings/Normalizer/lineEnds``): as ``modelStyle(_:)``, except
+    /// that a bare CR counts only in a text whose first line end is one, and only when a byte follows it.
+    static func modelLineEnds(_ bytes: [UInt8]) -> LineEndings.Style {
+        var bareCRLineEnds = false
+        if let first = bytes.firstIndex(where: { $0 == 13 || $0 == 10 }) {
+            bareCRLineEnds = bytes[first] == 13 && first + 1 < bytes.count && bytes[first + 1] != 10
+        }
+        return modelStyle(bytes, bareCRCounts: { index in bareCRLineEnds && index + 1 < bytes.count })
+    }
+
+    static func modelStyle(_ bytes: [UInt8], bareCRCounts: (Int) -> Bool) -> LineEndings.Style {
         var crlf = false, bareLF = false, bareCR = false
         var index = 0
         while index < bytes.count {
@@ -104,7 +118,7 @@ import Testing
                 index += 2
                 continue
             }
-            if bytes[index] == 13 { bareCR = true }
+            if bytes[index] == 13, bareCRCounts(index) { bareCR = true }
             if bytes[index] == 10 { bareLF = true }
             index += 1
         }
@@ -136,6 +150,7 @@ import Testing
                 start = end
             }
             #expect(streamed == expected, "\(text)")
+            #expect(normalizer.lineEnds == Self.modelLineEnds(text), "\(text)")
             let style = Self.modelStyle(text)
             #expect(LineEndings.detect(text) == style, "\(text)")
             #expect(LineEndings.detect(text.lazy.map { $0 }) == style, "\(text)")

@@ -46,6 +46,23 @@ import Testing
         #expect(verified.stdout.contains("Authentication-Results: "))
     }
 
+    /// A bare-LF file with a CR inside a body line: the CR is data (RFC 6376 §3.4.3, `LineEndings`), so the
+    /// file's line ends are still bare LF and the new field is written in that style; the message verifies.
+    @Test func bareLFFileWithALoneCRKeepsItsStyle() throws {
+        let message = "From: Joe <joe@example.com>\nTo: a@example.net\nSubject: cr\n\nline one\rstill one\n"
+        let input = try write("lf-cr.eml", message)
+        let output = directory.appendingPathComponent("signed-cr.eml").path
+        let signed = try CLI.run(["sign", "--domain", "example.com", "--selector", "mail", "--key", key,
+                                  "--now", "1700000000", "--output", output, input])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: output)), as: UTF8.self)
+        let field = try #require(text.components(separatedBy: "\nFrom: Joe").first)
+        #expect(!field.contains("\r"), "the added field uses the input's bare-LF style")
+        #expect(text.hasSuffix(message))
+        let verified = try CLI.run(["verify", "--txt-records", records, "--now", "1700000000", output])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
     /// A file of at most 1 MiB is read once and its bytes signed and copied; one byte more and it streams in two
     /// passes. On both sides of that line the output is the new field followed by the input, byte for byte, and
     /// verifies.

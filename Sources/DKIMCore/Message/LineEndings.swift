@@ -74,7 +74,7 @@ public enum LineEndings {
         return style(crlf: sawCRLF, bareLF: sawLF, bareCR: sawCR)
     }
 
-    private static func style(crlf: Bool, bareLF: Bool, bareCR: Bool) -> Style {
+    fileprivate static func style(crlf: Bool, bareLF: Bool, bareCR: Bool) -> Style {
         switch (crlf, bareLF, bareCR) {
         case (false, false, false): .none
         case (true, false, false): .crlf
@@ -102,9 +102,19 @@ public enum LineEndings {
 
         private var mode = Mode.undecided
         private var previousWasCR = false
+        private var sawCRLF = false
+        private var sawBareLF = false
+        private var sawBareCR = false
 
         /// Creates a normalizer at the start of the input.
         public init() {}
+
+        /// The line ends of the input so far as this normalizer reads them (see ``LineEndings``): CRLF pairs, bare
+        /// LFs, and bare CRs only in a text whose first line end is one, since anywhere else such a CR is data.
+        /// A CR that ends the input before any other line end counts once the next byte shows what it is.
+        public var lineEnds: Style {
+            LineEndings.style(crlf: sawCRLF, bareLF: sawBareLF, bareCR: sawBareCR)
+        }
 
         /// Converts one chunk, writing the result into `sink`.
         ///
@@ -130,16 +140,19 @@ public enum LineEndings {
                 // The previous chunk ended in a CR, already written.
                 switch (mode, bytes[0] == ASCII.lf) {
                 case (.carriageReturn, true):
+                    sawCRLF = true
                     index = 1          // that CR was written as CRLF: this LF is its
                     runStart = 1
                 case (.carriageReturn, false):
                     break
                 case (.lineFeed, true), (.undecided, true):
+                    sawCRLF = true
                     mode = .lineFeed   // CR and LF make a CRLF pair: the LF passes
                     index = 1
                 case (.lineFeed, false):
                     break              // the CR was data
                 case (.undecided, false):
+                    sawBareCR = true
                     mode = .carriageReturn   // a bare CR was the first line end: complete it
                     writeByte(ASCII.lf)
                 }
@@ -150,16 +163,20 @@ public enum LineEndings {
                 if bytes[index] == ASCII.lf {
                     // A bare LF (the LF of a pair is stepped over below): a CR goes before it.
                     if mode == .undecided { mode = .lineFeed }
+                    sawBareLF = true
                     flushRun(through: index)
                     writeByte(ASCII.cr)
                     index += 1
                 } else if index + 1 < count && bytes[index + 1] == ASCII.lf {
                     if mode == .undecided { mode = .lineFeed }
+                    sawCRLF = true
                     index += 2         // a CRLF pair stays in the run
                 } else if index + 1 < count && mode == .undecided {
                     mode = .carriageReturn   // a bare CR is the first line end; handled on the next turn
                 } else if mode == .carriageReturn {
-                    // A bare CR, or a CR ending the chunk: written as CRLF now, never held back.
+                    // A bare CR, or a CR ending the chunk: written as CRLF now, never held back. (This mode began
+                    // with a bare CR, so `sawBareCR` is already true either way.)
+                    sawBareCR = true
                     index += 1
                     flushRun(through: index)
                     writeByte(ASCII.lf)
