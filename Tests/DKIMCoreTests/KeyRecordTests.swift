@@ -145,6 +145,10 @@ import Testing
         ("v=DKIM1; k=ed25519; ; p=\(ed25519Raw)", .emptyTag),
         ("; v=DKIM1; k=ed25519; p=\(ed25519Raw)", .emptyTag),
         ("v=DKIM1; k=ed25519; p=\(ed25519Raw);;", .emptyTag),
+        ("v=DKIM1; k=ED25519; p=\(ed25519Raw)", .upperCaseValue),
+        ("v=DKIM1; k=ed25519; s=Email; p=\(ed25519Raw)", .upperCaseValue),
+        ("v=DKIM1; k=rsa; h=SHA256; p=\(rsa1024)", .upperCaseValue),
+        ("v=DKIM1; k=ed25519; t=Y; p=\(ed25519Raw)", .upperCaseValue),
     ])
     func lintFindsTheProblem(value: String, code: KeyRecordWarning.Code) {
         let warnings = DKIMKeyRecord.lint(value: Array(value.utf8))

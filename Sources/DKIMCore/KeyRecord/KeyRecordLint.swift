@@ -36,6 +36,9 @@ public struct KeyRecordWarning: Sendable, Hashable, CustomStringConvertible {
         /// An empty tag (`;;`, or a `;` first): RFC 6376 §3.2's tag-list has none. Tolerated here and by
         /// Mail::DKIM; dkimpy refuses the record.
         public static let emptyTag = Code(rawValue: "empty-tag")
+        /// `k=`, `h=`, `s=` or `t=` has upper-case letters: read here as RFC 5234 §2.3 allows, but RFC 6376 §3.2
+        /// makes values case-sensitive, and dkimpy and Mail::DKIM then ignore the record.
+        public static let upperCaseValue = Code(rawValue: "upper-case-value")
     }
 
     /// The stable code.
@@ -88,13 +91,23 @@ extension DKIMKeyRecord {
                     + "record. Remove the extra semicolon."
             ))
         }
-        if let list = try? TagList(parsing: value), let key = list["p"],
-            key.value.contains(where: KeyRecordToken.isFWS)
-        {
+        let list = try? TagList(parsing: value)
+        if let key = list?["p"], key.value.contains(where: KeyRecordToken.isFWS) {
             warnings.append(KeyRecordWarning(
                 .whitespaceInKey,
                 "p= contains white space. Verifiers skip it, but it usually means the key was pasted in pieces; "
                     + "check that no piece is missing."
+            ))
+        }
+        let upperCase = ["k", "h", "s", "t"].compactMap { name in list?[name] }
+            .filter { tag in tag.value.contains { $0 >= ASCII.upperA && $0 <= ASCII.upperZ } }
+        if !upperCase.isEmpty {
+            let written = upperCase.map { "\($0.name)=\($0.stringValue)" }.joined(separator: ", ")
+            warnings.append(KeyRecordWarning(
+                .upperCaseValue,
+                "\(written) has upper-case letters. dkimtool reads them case-insensitively, but RFC 6376 §3.2 makes "
+                    + "tag values case-sensitive, and verifiers such as dkimpy and Mail::DKIM then ignore the record. "
+                    + "Write the values in lower case."
             ))
         }
         if let record = try? DKIMKeyRecord(parsing: value) {

@@ -51,9 +51,11 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
     /// The warnings: worth fixing, the record still works.
     public private(set) var warnings: [Finding]
 
-    /// Lint codes that only warn; every other lint finding is a fault. An empty tag only warns: most verifiers
-    /// (ours, Mail::DKIM) read the record, though a strict one (dkimpy) does not.
-    private static let warningCodes: Set<KeyRecordWarning.Code> = [.keyUnder2048Bits, .unsplitLongString, .emptyTag]
+    /// Lint codes that only warn; every other lint finding is a fault. An empty tag and upper-case values only
+    /// warn: the record works at verifiers that read them leniently (ours), though strict ones ignore it.
+    private static let warningCodes: Set<KeyRecordWarning.Code> = [
+        .keyUnder2048Bits, .unsplitLongString, .emptyTag, .upperCaseValue,
+    ]
 
     /// Looks up `selector._domainkey.domain` and checks the answer (see ``check(_:name:privateKey:)``).
     ///
