@@ -164,13 +164,17 @@ enum DNSExchange {
             case .timedOut:
                 lastFailure = "DNS query for \(name) to \(server.label) timed out."
             case .failed(let reason):
-                lastFailure = "DNS query for \(name) to \(server.label) failed: \(reason)."
+                lastFailure = "DNS query for \(name) to \(server.label) failed: \(Sentence.closed(reason))"
             case .response(let bytes):
+                // RFC 6376 §6.1.2: only a key record that does not exist is a permanent failure. A broken answer,
+                // or an error code other than NXDOMAIN, says nothing about the record: try the next server, and
+                // fail temporarily at the end (RFC 7208 §5 treats them as temperror too).
                 let response: DNSResponse
                 do {
                     response = try DNSResponse(parsing: bytes, queryName: name, type: type)
                 } catch {
-                    return .permanentFailure("Malformed DNS answer for \(name) from \(server.label): \(error.sentence)")
+                    lastFailure = "Malformed DNS answer for \(name) from \(server.label): \(error.sentence)"
+                    continue
                 }
                 switch response.rcode {
                 case DNSResponse.RCode.noError:
@@ -188,11 +192,14 @@ enum DNSExchange {
                     lastFailure = "DNS server \(server.label) answered REFUSED for \(name)."
                     refusedBy.insert(index)
                 case DNSResponse.RCode.formatError:
-                    return .permanentFailure("DNS server \(server.label) answered FORMERR for \(name).")
+                    lastFailure = "DNS server \(server.label) answered FORMERR for \(name)."
+                    refusedBy.insert(index)
                 case DNSResponse.RCode.notImp:
-                    return .permanentFailure("DNS server \(server.label) answered NOTIMP for \(name).")
+                    lastFailure = "DNS server \(server.label) answered NOTIMP for \(name)."
+                    refusedBy.insert(index)
                 default:
-                    return .permanentFailure("DNS server \(server.label) answered rcode \(response.rcode) for \(name).")
+                    lastFailure = "DNS server \(server.label) answered rcode \(response.rcode) for \(name)."
+                    refusedBy.insert(index)
                 }
             }
         }
@@ -304,10 +311,26 @@ enum DNSExchange {
                 return .failed(errnoSentence(errno))
             }
             let message = Array(buffer.prefix(received))
-            // A datagram that is not the answer to this query (stale or spoofed) is ignored, not trusted.
-            guard DNSResponse.peekID(message) == expectedID, message[2] & 0x80 != 0 else { continue }
+            // A datagram that is not the answer to this query (stale or spoofed) is ignored, not trusted: its ID,
+            // its QR bit and its question must all match (RFC 5452 §3).
+            guard DNSResponse.peekID(message) == expectedID, message[2] & 0x80 != 0,
+                  repeatsQuestion(of: query, in: message) else { continue }
             return .response(message)
         }
+    }
+
+    /// Whether `message` holds one question, and it is `query`'s: the same name (ASCII case aside, RFC 4343
+    /// §3), type and class. `query` is what ``makeQuery(_:type:into:)`` built: header, name, type, class.
+    static func repeatsQuestion(of query: [UInt8], in message: [UInt8]) -> Bool {
+        let header = DNSResponse.headerLength
+        guard message.count >= query.count, query.count > header + 4, message[4] == 0, message[5] == 1 else {
+            return false
+        }
+        let typeAndClass = query.count - 4
+        for index in header..<typeAndClass where ASCII.lowercased(message[index]) != ASCII.lowercased(query[index]) {
+            return false
+        }
+        return message[typeAndClass..<query.count].elementsEqual(query[typeAndClass...])
     }
 
     static func tcpExchange(_ query: [UInt8], server: Server, deadline: Double) -> Outcome {

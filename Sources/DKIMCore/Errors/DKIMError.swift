@@ -70,3 +70,11 @@ public struct DKIMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Hashes the code only, consistent with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
+
+/// Reasons built around other reasons.
+package enum Sentence {
+    /// `text` with a closing period, unless it already ends with one: a nested reason is often a whole sentence.
+    package static func closed(_ text: String) -> String {
+        text.hasSuffix(".") ? text : text + "."
+    }
+}
