@@ -269,6 +269,18 @@ struct KeyResolutionResponseTests {
     }
 }
 
+/// A resolver that answers after 50 ms, counting calls.
+private actor SlowResolver: DKIMKeyResolver {
+    var calls = 0
+    let answer: TXTLookupResult
+    init(answer: TXTLookupResult) { self.answer = answer }
+    func lookupTXT(_ name: String) async -> TXTLookupResult {
+        calls += 1
+        try? await Task.sleep(for: .milliseconds(50))
+        return answer
+    }
+}
+
 /// A resolver that counts calls and answers from a script.
 private actor CountingResolver: DKIMKeyResolver {
     var calls = 0
@@ -308,14 +320,41 @@ struct KeyResolutionCacheTests {
         #expect(await base.calls == 2)
     }
 
+    /// A failure is kept for `failureTTL` (RFC 2308 §7.1), so a batch naming one unreachable key waits once.
     @Test(arguments: [TXTLookupResult.temporaryFailure("SERVFAIL"), .permanentFailure("malformed")])
-    func neverCachesFailures(answer: TXTLookupResult) async throws {
+    func keepsFailuresForTheFailureTTL(answer: TXTLookupResult) async throws {
         let base = CountingResolver(answer)
-        let cache = try CachingKeyResolver(wrapping: base, clock: { 0 })
+        let clock = ManualClock()
+        let cache = try CachingKeyResolver(wrapping: base, ttl: 300, failureTTL: 60, clock: { clock.now })
         #expect(await cache.lookupTXT("f.example") == answer)
+        #expect(await cache.lookupTXT("F.example.") == answer)
+        #expect(await base.calls == 1)
+        clock.advance(59.9)
+        #expect(await cache.lookupTXT("f.example") == answer)
+        #expect(await base.calls == 1)
+        clock.advance(0.1)
         #expect(await cache.lookupTXT("f.example") == answer)
         #expect(await base.calls == 2)
-        #expect(await cache.count == 0)
+
+        let uncached = try CachingKeyResolver(wrapping: base, ttl: 300, failureTTL: 0, clock: { clock.now })
+        _ = await uncached.lookupTXT("f.example")
+        _ = await uncached.lookupTXT("f.example")
+        #expect(await base.calls == 4)
+        #expect(await uncached.count == 0)
+        #expect(try CachingKeyResolver(wrapping: base).failureTTL == CachingKeyResolver.defaultFailureTTL)
+        #expect(try CachingKeyResolver(wrapping: base, ttl: 10).failureTTL == 10)
+    }
+
+    /// Lookups of one name that overlap share one query: 50 jobs waiting on a slow (or silent) server make one
+    /// (those that start after it answered find its failure cached).
+    @Test func overlappingLookupsShareOneQuery() async throws {
+        let base = SlowResolver(answer: .temporaryFailure("timed out"))
+        let cache = try CachingKeyResolver(wrapping: base, ttl: 300, failureTTL: 60)
+        await withTaskGroup(of: TXTLookupResult.self) { group in
+            for _ in 0..<50 { group.addTask { await cache.lookupTXT("slow.example") } }
+            for await result in group { #expect(result == .temporaryFailure("timed out")) }
+        }
+        #expect(await base.calls == 1)
     }
 
     @Test func evictsOldestBeyondMaxEntries() async throws {
@@ -332,8 +371,8 @@ struct KeyResolutionCacheTests {
     }
 
     /// The verifier takes a fresh cached answer without an async call (``ImmediateKeyResolver``): nothing before
-    /// the first lookup, the cached answer under any spelling of the name while fresh, nothing after the TTL or
-    /// for a failure (which is never cached).
+    /// the first lookup, the cached answer under any spelling of the name while fresh, nothing after the TTL; a
+    /// failure, kept for the failure TTL, too.
     @Test func immediateAnswerIsTheFreshCachedOne() async throws {
         let base = CountingResolver(.records([record("v=DKIM1; p=x")]))
         let clock = ManualClock()
@@ -348,7 +387,7 @@ struct KeyResolutionCacheTests {
 
         let failing = try CachingKeyResolver(wrapping: CountingResolver(.temporaryFailure("SERVFAIL")), clock: { 0 })
         _ = await failing.lookupTXT("f.example")
-        #expect(failing.immediateTXT("f.example") == nil)
+        #expect(failing.immediateTXT("f.example") == .temporaryFailure("SERVFAIL"))
         #expect(DKIMVerifier(options: VerifyOptions(resolver: cache)).immediateResolver != nil)
     }
 
@@ -370,6 +409,9 @@ struct KeyResolutionCacheTests {
         }
         #expect(throws: DKIMError(.invalidOption, "")) {
             try CachingKeyResolver(wrapping: StaticKeyResolver([:]), maxEntries: 0)
+        }
+        #expect(throws: DKIMError(.invalidOption, "")) {
+            try CachingKeyResolver(wrapping: StaticKeyResolver([:]), ttl: 300, failureTTL: 301)
         }
     }
 }
