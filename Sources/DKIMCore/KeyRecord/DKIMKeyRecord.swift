@@ -66,7 +66,8 @@ public struct DKIMKeyRecord: Sendable, Equatable {
         do {
             list = try TagList(parsing: value)
         } catch {
-            throw DKIMError(.malformedKeyRecord, "The key record is not a valid tag list: \(error.reason).")
+            throw DKIMError(.malformedKeyRecord,
+                            "The key record is not a valid tag list: \(Sentence.closed(error.reason))")
         }
 
         // RFC 6376 §3.6.1: v= "MUST be the first tag in the record"; any value but DKIM1 means discard.

@@ -191,7 +191,7 @@ public struct TXTRecordFileResolver: DKIMKeyResolver, ImmediateKeyResolver {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw DKIMError(.unreadableInput, "Cannot open TXT records file \(path): \(reason).")
+            throw DKIMError(.unreadableInput, "Cannot open TXT records file \(path): \(Sentence.closed(reason))")
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -202,7 +202,7 @@ public struct TXTRecordFileResolver: DKIMKeyResolver, ImmediateKeyResolver {
             if count < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
-                throw DKIMError(.unreadableInput, "Cannot read TXT records file \(path): \(reason).")
+                throw DKIMError(.unreadableInput, "Cannot read TXT records file \(path): \(Sentence.closed(reason))")
             }
             bytes.append(contentsOf: buffer.prefix(count))
         }

@@ -332,10 +332,11 @@ public struct DKIMVerifier: Sendable {
                                     explanation: "No DKIM key record at \(keyName)."))
         case .temporaryFailure(let why):
             return .failure(Failure(result: .temperror, reason: .dnsTemporaryFailure,
-                                    explanation: "The DNS lookup of \(keyName) failed temporarily: \(why)."))
+                                    explanation: "The DNS lookup of \(keyName) failed temporarily: "
+                                        + Sentence.closed(why)))
         case .permanentFailure(let why):
             return .failure(Failure(result: .permerror, reason: .dnsPermanentFailure,
-                                    explanation: "The DNS lookup of \(keyName) failed: \(why)."))
+                                    explanation: "The DNS lookup of \(keyName) failed: \(Sentence.closed(why))"))
         }
 
         let limits = options.limits
@@ -363,7 +364,7 @@ public struct DKIMVerifier: Sendable {
         case .failure(.noKeyRecord(let firstError)):
             let detail = firstError.map { ": \($0.reason)" } ?? ""
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
-                explanation: "The TXT record at \(keyName) is not a valid DKIM key record\(detail)."))
+                explanation: Sentence.closed("The TXT record at \(keyName) is not a valid DKIM key record\(detail)")))
         }
         // The record is read through `resolved` where a message needs it, not copied out (a retain per field).
         if resolved.isTesting {

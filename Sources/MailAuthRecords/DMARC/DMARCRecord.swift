@@ -327,7 +327,7 @@ public struct DMARCRecord: Sendable, Hashable {
                 }
             case .failure(let error):
                 issues.append(DMARCRecordIssue(kind: .invalidURI, tag: tag.name, message:
-                    "\(tag.name) URI \"\(RecordText.printable(text))\" is invalid: \(error.reason)."))
+                    "\(tag.name) URI \"\(RecordText.printable(text))\" is invalid: \(Sentence.closed(error.reason))"))
             }
         }
         return uris

@@ -97,10 +97,11 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
         case .temporaryFailure(let why):
             check.status = .temporaryFailure
             check.faults.append(Finding(code: "dns-temporary-failure",
-                                        message: "The lookup of \(name) failed temporarily: \(why). Try again."))
+                                        message: "The lookup of \(name) failed temporarily: "
+                                            + "\(Sentence.closed(why)) Try again."))
             return check
         case .permanentFailure(let why):
-            check.fault("dns-failure", "The lookup of \(name) failed: \(why).")
+            check.fault("dns-failure", "The lookup of \(name) failed: \(Sentence.closed(why))")
             return check
         }
 
@@ -127,7 +128,8 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
         }
         guard let (record, keyRecord) = parsed.first else {
             let detail = parseErrors.first.map { ": \($0)" } ?? ""
-            check.fault("malformed-record", "The TXT record at \(name) is not a valid DKIM key record\(detail).")
+            check.fault("malformed-record",
+                        Sentence.closed("The TXT record at \(name) is not a valid DKIM key record\(detail)"))
             return check
         }
         check.record = String(decoding: record.joined, as: UTF8.self)

@@ -186,10 +186,11 @@ public struct SPFRecord: Sendable, Hashable {
         let value = term[(nameBytes.endIndex + 1)...]
         if name == "redirect" || name == "exp" {
             if let error = SPFMacro.checkDomainSpec(value) {
-                throw SPFSyntaxError(term: text, reason: "The domain in \"\(text)\" \(error.reason).")
+                throw SPFSyntaxError(term: text, reason: Sentence.closed("The domain in \"\(text)\" \(error.reason)"))
             }
         } else if case .failure(let error) = SPFMacro.parse(value) {
-            throw SPFSyntaxError(term: text, reason: "The value of modifier \"\(text)\" \(error.reason).")
+            throw SPFSyntaxError(term: text,
+                                 reason: Sentence.closed("The value of modifier \"\(text)\" \(error.reason)"))
         }
         return SPFModifier(name: name, value: String(decoding: value, as: UTF8.self))
     }
@@ -207,7 +208,7 @@ public struct SPFRecord: Sendable, Hashable {
         let argument = rest[nameBytes.endIndex...]
         let mechanism: SPFMechanism
         func fail(_ reason: String) -> SPFSyntaxError {
-            SPFSyntaxError(term: text, reason: "\"\(text)\": \(reason).")
+            SPFSyntaxError(term: text, reason: "\"\(text)\": \(Sentence.closed(reason))")
         }
         switch name {
         case "all":
