@@ -54,6 +54,14 @@ struct SPFRecordTests {
         func txt(_ text: String) -> DNSTXTRecord { DNSTXTRecord(strings: [Array(text.utf8)]) }
         #expect(SPFRecordSelection.select(from: [txt("v=spf10 -all"), txt("hello")]) == .none)
         #expect(SPFRecordSelection.select(from: [txt("v=spf1 -all"), txt("V=SPF1 +all")]) == .multiple(count: 2))
+        // Only letters compare without case: a control byte is not "=" ("v\u{1D}spf1": 0x1D | 0x20 is "=").
+        #expect(!SPFRecord.isSPFRecord(Array("v\u{1D}spf1 +all".utf8)))
+        #expect(!SPFRecord.isSPFRecord(Array("v=spf\u{11} +all".utf8)))
+        #expect(SPFRecord.isSPFRecord(Array("V=Spf1 -all".utf8)))
+        guard case .record = SPFRecordSelection.select(from: [txt("v=spf1 -all"), txt("v\u{1D}spf1 +all")]) else {
+            Issue.record("a record that only looks like v=spf1 with a control byte is not a second SPF record")
+            return
+        }
         guard case .record(let record, _) = SPFRecordSelection.select(
             from: [DNSTXTRecord(strings: [Array("v=spf1 ip4:".utf8), Array("192.0.2.1 -all".utf8)])]) else {
             Issue.record("strings of one record are joined (RFC 7208 §3.3)")

@@ -107,7 +107,8 @@ public struct SPFRecord: Sendable, Hashable {
         let version = Array("v=spf1".utf8)
         guard text.count >= version.count else { return false }
         // §12: ABNF literal strings are case-insensitive (RFC 5234 §2.3).
-        guard zip(text.prefix(version.count), version).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) else { return false }
+        // Lowercasing letters only: OR-ing 0x20 into every byte made "v\u{1D}spf1" (0x1D | 0x20 is "=") a version.
+        guard zip(text.prefix(version.count), version).allSatisfy({ ASCII.lowercased($0) == $1 }) else { return false }
         return text.count == version.count || text[version.count] == 0x20
     }
 
