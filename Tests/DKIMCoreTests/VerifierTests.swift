@@ -98,8 +98,19 @@ import Testing
         var outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"), resolver: MemoryResolver(results: results))
         #expect(outcome.signatures[0].result == .pass)
 
+        // The same key record twice, split into strings differently: one key, nothing ambiguous (RFC 6376 §6.1.2
+        // lets a verifier pick one of several records).
         results["brisbane._domainkey.football.example.com"] = .records([
-            DNSTXTRecord(strings: [Array(key.utf8)]), DNSTXTRecord(strings: [Array(key.utf8)]),
+            DNSTXTRecord(strings: [Array(key.utf8)]),
+            DNSTXTRecord(strings: [Array(key.prefix(10).utf8), Array(key.dropFirst(10).utf8)]),
+        ])
+        outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"), resolver: MemoryResolver(results: results))
+        #expect(outcome.signatures[0].result == .pass)
+
+        // Two different key records: which one the signer meant is unknown (RFC 6376 §3.6.2.2: undefined).
+        let other = "v=DKIM1; k=ed25519; p=" + Base64.encode([UInt8](repeating: 7, count: 32))
+        results["brisbane._domainkey.football.example.com"] = .records([
+            DNSTXTRecord(strings: [Array(key.utf8)]), DNSTXTRecord(strings: [Array(other.utf8)]),
         ])
         outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"), resolver: MemoryResolver(results: results))
         #expect(outcome.signatures[0].reason == .keyAmbiguous)

@@ -456,19 +456,21 @@ public struct DKIMVerifier: Sendable {
             }
         }
         var parsed: DKIMKeyCache.Resolved?
-        var parsedCount = 0
+        // The values of the key records found, joined: the same record published twice (split into strings
+        // differently, say) is one key, so nothing is ambiguous about it; two different ones are.
+        var values: [[UInt8]] = []
         var firstError: DKIMError?
         for record in records {
             do {
                 let bytes = record.joined
                 let one = try cache?.record(parsing: bytes) ?? DKIMKeyRecord(parsing: bytes)
-                parsedCount += 1
+                if !values.contains(bytes) { values.append(bytes) }
                 if parsed == nil { parsed = DKIMKeyCache.Resolved(one, key: nil) }
             } catch {
                 firstError = firstError ?? described(error)
             }
         }
-        guard parsedCount <= 1 else { return .failure(.ambiguous(parsedCount)) }
+        guard values.count <= 1 else { return .failure(.ambiguous(values.count)) }
         guard let parsed else { return .failure(.noKeyRecord(firstError)) }
         return .success(parsed)
     }
