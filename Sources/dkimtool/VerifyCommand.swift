@@ -428,7 +428,10 @@ enum VerificationText {
                 lines.append("    warning: " + Console.printable(warning.message))
             }
         }
-        lines.append("  " + AuthenticationResults.headerField(for: outcome, authservID: authservID))
+        // A field long enough to be folded (RFC 5322 §2.1.1) shows each continuation on a line indented further.
+        let field = AuthenticationResults.headerField(for: outcome, authservID: authservID)
+        let folds = field.split(separator: "\r\n\t", omittingEmptySubsequences: false)
+        lines.append("  " + folds.joined(separator: "\n    "))
         return lines.joined(separator: "\n")
     }
 }

@@ -137,8 +137,12 @@ enum AuthResReader {
 
     @Test(arguments: hostile) func hostileValuesStayInsideTheirProperty(_ text: String) throws {
         let signatures = [try Self.verification(text), try Self.verification(text, result: .fail)]
-        let header = AuthenticationResults.headerField(for: MessageVerification(signatures: signatures),
-                                                       authservID: "mx.example.net")
+        let field = AuthenticationResults.headerField(for: MessageVerification(signatures: signatures),
+                                                      authservID: "mx.example.net")
+        // Folded only where allowed (CRLF then a tab, RFC 5322 §2.2.3), and never a line over 998 octets (§2.1.1).
+        let lines = field.split(separator: "\r\n\t", omittingEmptySubsequences: false)
+        #expect(lines.allSatisfy { $0.utf8.count <= 998 }, "\(lines.map(\.utf8.count))")
+        let header = lines.joined(separator: " ")
         #expect(!header.utf8.contains(13) && !header.utf8.contains(10))
         #expect(header.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F })
         let payload = String(header.dropFirst("Authentication-Results:".count))
@@ -150,10 +154,11 @@ enum AuthResReader {
             #expect(resinfo.method == "dkim")
             let names = ["reason", "header.d", "header.i", "header.s", "header.a", "header.b"]
             #expect(resinfo.properties.map(\.0) == names)
-            // What went in as printable ASCII comes out unchanged once unquoted.
+            // What went in as printable ASCII comes out unchanged once unquoted, up to 512 octets; beyond, cut.
             if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), !text.isEmpty {
-                #expect(resinfo.properties[1].1 == text)
-                #expect(resinfo.properties[2].1 == text + "@" + text)
+                #expect(resinfo.properties[1].1 == (text.count <= 512 ? text : text.prefix(512) + "..."))
+                let identity = text + "@" + text
+                #expect(resinfo.properties[2].1 == (identity.count <= 512 ? identity : identity.prefix(512) + "..."))
             }
         }
     }
@@ -174,6 +179,24 @@ enum AuthResReader {
             checked += 1
         }
         #expect(checked >= 100)
+    }
+
+    /// Ten signatures make a field of more than 998 octets: it is folded after each resinfo, and unfolds to the
+    /// one-line payload.
+    @Test func longFieldIsFoldedBetweenResinfos() throws {
+        let signatures = try (0..<10).map { _ in
+            try Self.verification("a-signing-domain-of-a-reasonable-length.example", result: .fail)
+        }
+        let outcome = MessageVerification(signatures: signatures)
+        let field = AuthenticationResults.headerField(for: outcome, authservID: "mx.example.net")
+        let lines = field.split(separator: "\r\n\t", omittingEmptySubsequences: false)
+        #expect(lines.count == 11)
+        #expect(lines.allSatisfy { $0.utf8.count <= 998 })
+        #expect(lines.joined(separator: " ") == "Authentication-Results: "
+            + AuthenticationResults.payload(for: outcome, authservID: "mx.example.net"))
+        let short = AuthenticationResults.headerField(for: MessageVerification(signatures: [signatures[0]]),
+                                                      authservID: "mx.example.net")
+        #expect(!short.contains("\r\n"))
     }
 
     @Test func readerRejectsAnInjectedResinfo() throws {
