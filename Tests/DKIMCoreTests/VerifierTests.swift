@@ -170,6 +170,8 @@ import Testing
         #expect(AuthenticationResults.domainValue("evil.com; dkim=pass") == "\"evil.com; dkim=pass\"")
         #expect(AuthenticationResults.identityValue("@example.com") == "@example.com")
         #expect(AuthenticationResults.identityValue("a b@example.com") == "\"a b@example.com\"")
+        #expect(AuthenticationResults.identityValue("a..b@example.com") == "\"a..b@example.com\"")   // not a dot-atom
+        #expect(AuthenticationResults.identityValue("a.b@example.com") == "a.b@example.com")
     }
 }
 
