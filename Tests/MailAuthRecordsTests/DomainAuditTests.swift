@@ -101,6 +101,16 @@ struct DomainAuditTests {
         #expect(testingItem.status == .warning)
         #expect(testingItem.fix?.recordValue == "v=DKIM1; k=rsa; p=" + Self.rsa2048)
 
+        // What the verifier refuses is not reported as fine: a 9,000-octet record beside the key, or 17 records.
+        let junk = DNSTXTRecord(strings: Array(repeating: Array(String(repeating: "x", count: 250).utf8), count: 36))
+        let key = DNSTXTRecord(strings: (["v=DKIM1; k=rsa; "] + TestKeyRecords.chunks("p=" + Self.rsa2048, 250))
+            .map { Array($0.utf8) })
+        let oversized = await Self.audit(["mail._domainkey.example.com": [.txt(key), .txt(junk)]])
+        #expect(oversized.items.first { $0.id == "dkim-limit-exceeded" }?.blocking == true)
+        let many = await Self.audit(["mail._domainkey.example.com": [.txt(key)]
+            + (0..<16).map { .txt(DNSTXTRecord(strings: [Array("note \($0)".utf8)])) }])
+        #expect(many.items.first { $0.id == "dkim-limit-exceeded" }?.message.contains("17 TXT records") == true)
+
         // An empty tag (";;"): a warning, since most verifiers read the record anyway; dkimpy does not.
         let doubled = await Self.audit(["mail._domainkey.example.com": [.txt(DNSTXTRecord(strings:
             (["v=DKIM1;; k=rsa; "] + TestKeyRecords.chunks("p=" + Self.rsa2048, 250)).map { Array($0.utf8) }))]])

@@ -105,6 +105,21 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
             return check
         }
 
+        // The bounds a verifier reading mail from anyone applies to the answer (DKIMLimits, README "Limits"): a
+        // record past them is refused by `dkimtool verify` even when the key record itself is fine.
+        let limits = DKIMLimits.standard
+        if records.count > limits.maximumTXTRecords {
+            check.fault("limit-exceeded", "\(name) has \(records.count) TXT records; verifiers bound the answer they "
+                        + "read (dkimtool: \(limits.maximumTXTRecords)), so publish only the key record there.")
+            return check
+        }
+        if let size = records.map({ $0.strings.reduce(0) { $0 + $1.count } }).max(),
+           size > limits.maximumTXTRecordOctets {
+            check.fault("limit-exceeded", "A TXT record at \(name) has \(size) octets; verifiers bound the records "
+                        + "they read (dkimtool: \(limits.maximumTXTRecordOctets)), so shorten or remove it.")
+            return check
+        }
+
         // RFC 6376 §3.6.2.2: the strings of one record are joined; exactly one record must be a key record.
         var parsed: [(DNSTXTRecord, DKIMKeyRecord)] = []
         var parseErrors: [String] = []
