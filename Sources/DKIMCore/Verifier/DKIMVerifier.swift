@@ -364,7 +364,8 @@ public struct DKIMVerifier: Sendable {
         case .failure(.noKeyRecord(let firstError)):
             let detail = firstError.map { ": \($0.reason)" } ?? ""
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
-                explanation: Sentence.closed("The TXT record at \(keyName) is not a valid DKIM key record\(detail)")))
+                explanation: Self.splitRecordsExplanation(records, keyName: keyName)
+                    ?? Sentence.closed("The TXT record at \(keyName) is not a valid DKIM key record\(detail)")))
         }
         // The record is read through `resolved` where a message needs it, not copied out (a retain per field).
         if resolved.isTesting {
@@ -412,7 +413,8 @@ public struct DKIMVerifier: Sendable {
             return .failure(Failure(result: .permerror, reason: .keyTooLarge, explanation: error.reason))
         } catch {
             return .failure(Failure(result: .permerror, reason: .keyMalformed,
-                                    explanation: "The key at \(keyName) cannot be read: \(error)."))
+                explanation: Self.splitRecordsExplanation(records, keyName: keyName)
+                    ?? Sentence.closed("The key at \(keyName) cannot be read: \(error)")))
         }
         report.keyBits = key.bits
         if key.type == .rsa {
@@ -473,6 +475,17 @@ public struct DKIMVerifier: Sendable {
         guard values.count <= 1 else { return .failure(.ambiguous(values.count)) }
         guard let parsed else { return .failure(.noKeyRecord(firstError)) }
         return .success(parsed)
+    }
+
+    /// When a key record was published as several TXT records (a DNS panel's 255-octet fields filled one by one)
+    /// and only their concatenation is a usable key, the sentence that says so; the key stays unusable, since the
+    /// order of records in an answer is not defined (RFC 6376 §3.6.2.2: one record, split into strings).
+    private static func splitRecordsExplanation(_ records: [DNSTXTRecord], keyName: String) -> String? {
+        guard records.count > 1,
+              let joined = try? DKIMKeyRecord(parsing: records.flatMap(\.joined)),
+              (try? joined.publicKey()) != nil else { return nil }
+        return "The key at \(keyName) was published as \(records.count) separate TXT records; it must be ONE record "
+            + "whose value is split into several strings (RFC 6376 §3.6.2.2)."
     }
 
     private static func identityDomainEqualsDomain(_ signature: DKIMSignature) -> Bool {
