@@ -203,7 +203,11 @@ enum FuzzTargets {
         guard let outcome = runAsync({ try? await verifier.verify(message: message) }) ?? nil else { return }
         check(outcome.signatures.count <= 10_000, "more signatures than header fields")
         let header = AuthenticationResults.headerField(for: outcome, authservID: "fuzz.example")
-        check(header.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }, "Authentication-Results has a control byte")
+        // Folded only as CRLF + tab (a field over 998 octets), and no line over 998 octets (RFC 5322 §2.1.1).
+        let lines = header.split(separator: "\r\n\t", omittingEmptySubsequences: false)
+        check(lines.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } },
+              "Authentication-Results has a control byte")
+        check(lines.allSatisfy { $0.utf8.count <= 998 }, "Authentication-Results has a line over 998 octets")
     }
 }
 
