@@ -107,22 +107,19 @@ import Testing
         outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"), resolver: MemoryResolver(results: results))
         #expect(outcome.signatures[0].result == .pass)
 
-        // The key pasted into two TXT records instead of one record of two strings: unusable, and said so.
-        results["brisbane._domainkey.football.example.com"] = .records([
-            DNSTXTRecord(strings: [Array(key.prefix(40).utf8)]), DNSTXTRecord(strings: [Array(key.dropFirst(40).utf8)]),
-        ])
-        outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"), resolver: MemoryResolver(results: results))
-        #expect(outcome.signatures[0].reason == .keyMalformed)
-        #expect(outcome.signatures[0].explanation.contains("published as 2 separate TXT records"),
-                "\(outcome.signatures[0].explanation)")
-        // Cut where the first part is still a key record, with a p= of 15 bytes instead of 32.
-        results["brisbane._domainkey.football.example.com"] = .records([
-            DNSTXTRecord(strings: [Array(key.prefix(42).utf8)]), DNSTXTRecord(strings: [Array(key.dropFirst(42).utf8)]),
-        ])
-        outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"), resolver: MemoryResolver(results: results))
-        #expect(outcome.signatures[0].reason == .keyMalformed)
-        #expect(outcome.signatures[0].explanation.contains("published as 2 separate TXT records"),
-                "\(outcome.signatures[0].explanation)")
+        // The key pasted into two TXT records instead of one record of two strings: unusable, and said so. Cut at
+        // 40 the first part is no key record; at 42 it is one, with a p= of 15 bytes instead of 32.
+        for cut in [40, 42] {
+            results["brisbane._domainkey.football.example.com"] = .records([
+                DNSTXTRecord(strings: [Array(key.prefix(cut).utf8)]),
+                DNSTXTRecord(strings: [Array(key.dropFirst(cut).utf8)]),
+            ])
+            outcome = try await Self.verify(Vectors.bytes("rfc8463/signed.eml"),
+                                            resolver: MemoryResolver(results: results))
+            #expect(outcome.signatures[0].reason == .keyMalformed, "cut at \(cut)")
+            #expect(outcome.signatures[0].explanation.contains("published as 2 separate TXT records"),
+                    "cut at \(cut): \(outcome.signatures[0].explanation)")
+        }
 
         // Two different key records: which one the signer meant is unknown (RFC 6376 §3.6.2.2: undefined).
         let other = "v=DKIM1; k=ed25519; p=" + Base64.encode([UInt8](repeating: 7, count: 32))

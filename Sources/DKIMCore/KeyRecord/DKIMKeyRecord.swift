@@ -227,3 +227,16 @@ enum KeyRecordToken {
         return slice
     }
 }
+
+extension DKIMKeyRecord {
+    /// The key record that several TXT records make when joined, or nil for one record or a join that does not
+    /// parse: the sign of a key pasted into one TXT record per 255-octet piece instead of one record of several
+    /// strings (RFC 6376 §3.6.2.2), which `verify`, `testkey` and `check-domain` name as such.
+    package init?(joiningRecords records: [DNSTXTRecord]) {
+        guard records.count > 1, let joined = try? DKIMKeyRecord(parsing: records.flatMap(\.joined)) else {
+            return nil
+        }
+        self = joined
+    }
+}
+

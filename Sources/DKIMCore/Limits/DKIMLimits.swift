@@ -56,3 +56,25 @@ public struct DKIMLimits: Sendable, Hashable {
         self.maximumTXTRecords = maximumTXTRecords
     }
 }
+
+extension DKIMLimits {
+    /// What makes a TXT answer at a key name exceed the bounds: too many records, or a record too large.
+    package enum TXTAnswerExcess: Equatable {
+        /// More than ``DKIMLimits/maximumTXTRecords`` records; the count.
+        case records(Int)
+        /// A record over ``DKIMLimits/maximumTXTRecordOctets``, strings joined; its size.
+        case octets(Int)
+    }
+
+    /// The first bound `records` exceeds, or nil: the check the verifier applies before reading any record, and
+    /// that `testkey` and `check-domain` report, so the two never disagree.
+    package func excess(of records: [DNSTXTRecord]) -> TXTAnswerExcess? {
+        if records.count > maximumTXTRecords { return .records(records.count) }
+        for record in records {
+            let size = record.strings.reduce(0) { $0 + $1.count }
+            if size > maximumTXTRecordOctets { return .octets(size) }
+        }
+        return nil
+    }
+}
+

@@ -340,18 +340,16 @@ public struct DKIMVerifier: Sendable {
         }
 
         let limits = options.limits
-        guard records.count <= limits.maximumTXTRecords else {
+        switch limits.excess(of: records) {
+        case .records(let count)?:
             return .failure(Failure(result: .permerror, reason: .limitExceeded,
-                explanation: "\(keyName) has \(records.count) TXT records; more than \(limits.maximumTXTRecords) "
-                    + "are refused."))
-        }
-        for record in records {
-            let size = record.strings.reduce(0) { $0 + $1.count }
-            if size > limits.maximumTXTRecordOctets {
-                return .failure(Failure(result: .permerror, reason: .limitExceeded,
-                    explanation: "A TXT record at \(keyName) has \(size) octets; "
-                        + "more than \(limits.maximumTXTRecordOctets) are refused."))
-            }
+                explanation: "\(keyName) has \(count) TXT records; more than \(limits.maximumTXTRecords) are refused."))
+        case .octets(let size)?:
+            return .failure(Failure(result: .permerror, reason: .limitExceeded,
+                explanation: "A TXT record at \(keyName) has \(size) octets; "
+                    + "more than \(limits.maximumTXTRecordOctets) are refused."))
+        case nil:
+            break
         }
         // RFC 6376 §3.6.2.2: the strings of one record are joined; of several records, use the one key record.
         let resolved: DKIMKeyCache.Resolved
@@ -481,9 +479,7 @@ public struct DKIMVerifier: Sendable {
     /// and only their concatenation is a usable key, the sentence that says so; the key stays unusable, since the
     /// order of records in an answer is not defined (RFC 6376 §3.6.2.2: one record, split into strings).
     private static func splitRecordsExplanation(_ records: [DNSTXTRecord], keyName: String) -> String? {
-        guard records.count > 1,
-              let joined = try? DKIMKeyRecord(parsing: records.flatMap(\.joined)),
-              (try? joined.publicKey()) != nil else { return nil }
+        guard let joined = DKIMKeyRecord(joiningRecords: records), (try? joined.publicKey()) != nil else { return nil }
         return "The key at \(keyName) was published as \(records.count) separate TXT records; it must be ONE record "
             + "whose value is split into several strings (RFC 6376 §3.6.2.2)."
     }

@@ -108,16 +108,17 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
         // The bounds a verifier reading mail from anyone applies to the answer (DKIMLimits, README "Limits"): a
         // record past them is refused by `dkimtool verify` even when the key record itself is fine.
         let limits = DKIMLimits.standard
-        if records.count > limits.maximumTXTRecords {
-            check.fault("limit-exceeded", "\(name) has \(records.count) TXT records; verifiers bound the answer they "
+        switch limits.excess(of: records) {
+        case .records(let count)?:
+            check.fault("limit-exceeded", "\(name) has \(count) TXT records; verifiers bound the answer they "
                         + "read (dkimtool: \(limits.maximumTXTRecords)), so publish only the key record there.")
             return check
-        }
-        if let size = records.map({ $0.strings.reduce(0) { $0 + $1.count } }).max(),
-           size > limits.maximumTXTRecordOctets {
+        case .octets(let size)?:
             check.fault("limit-exceeded", "A TXT record at \(name) has \(size) octets; verifiers bound the records "
                         + "they read (dkimtool: \(limits.maximumTXTRecordOctets)), so shorten or remove it.")
             return check
+        case nil:
+            break
         }
 
         // RFC 6376 §3.6.2.2: the strings of one record are joined; exactly one record must be a key record.
@@ -135,7 +136,7 @@ public struct DKIMSelectorCheck: Sendable, Hashable {
                         + "need exactly one (RFC 6376 §3.6.2.2). Delete all but the current one.")
             return check
         }
-        if records.count > 1, (try? DKIMKeyRecord(parsing: records.flatMap(\.joined)))?.publicKeyData.isEmpty == false,
+        if DKIMKeyRecord(joiningRecords: records)?.publicKeyData.isEmpty == false,
            parsed.first.map({ (try? $0.1.publicKey()) == nil }) ?? true {
             check.fault("split-into-records", "The key record at \(name) was published as \(records.count) separate "
                         + "TXT records; it must be ONE record whose value is split into several strings.")
